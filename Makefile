@@ -1,0 +1,47 @@
+# Recast — the single entry point. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+UV     := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test integration lint fmt bench constraints clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml libs/jobcore/pyproject.toml services/gateway/pyproject.toml services/worker/pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x "$(UV)" || $(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip install --quiet --python $(PY) -c constraints.txt --build-constraint constraints.txt \
+		-e libs/jobcore -e services/gateway -e services/worker --group dev
+	@touch $(STAMP)
+
+run: install
+	$(PY) scripts/run.py
+
+test: install
+	$(PY) -m pytest
+
+integration: install
+	$(PY) -m pytest tests/integration -m integration
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m bench
+
+constraints: install
+	{ echo "# Pinned versions for every package Recast installs (uv pip install -c constraints.txt)."; \
+	  echo "# Regenerate: make constraints"; \
+	  $(UV) pip freeze --python $(PY) | grep -v -E '^(-e|pip==|setuptools==)'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,186 @@
+"""Every Lua script. Each state change and its event are written by one script.
+
+Conventions: keys only through KEYS[]; times from the server's clock (TIME), so
+no host's clock is ever compared with another's; ``ARGV[pub]`` is PUBLISH or
+SPUBLISH. The event payload is the job's new sequence number: a subscriber reads
+the snapshot it describes, so an event never exists without its state.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Fields returned by every snapshot read, in this order (see store.decode_snapshot).
+SNAPSHOT_FIELDS: Final = (
+    "kind",
+    "status",
+    "stage",
+    "progress",
+    "attempts",
+    "seq",
+    "created_at",
+    "updated_at",
+    "persona",
+    "source_url",
+    "result",
+    "error",
+)
+
+_PRELUDE = """
+local SNAPSHOT = {%s}
+local function now_ms()
+  local t = redis.call('TIME')
+  return string.format('%%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
+local function snapshot(key)
+  return redis.call('HMGET', key, unpack(SNAPSHOT))
+end
+local function bump(key, pub, channel)
+  local seq = redis.call('HINCRBY', key, 'seq', 1)
+  redis.call('HSET', key, 'updated_at', now_ms())
+  redis.call(pub, channel, tostring(seq))
+  return seq
+end
+""" % ", ".join(f"'{f}'" for f in SNAPSHOT_FIELDS)
+
+# SUBMIT — create-or-join in one step.
+# KEYS: job, cache, stream, events
+# ARGV: job_id, kind, persona, spec_json, source_url, job_ttl, refresh(0|1), max_stream_len, pub
+# returns {'cached', result_json} | {'joined', snapshot...} | {'created', snapshot...}
+#         | {'queue_full'}
+SUBMIT: Final = _PRELUDE + """
+if ARGV[7] ~= '1' then
+  local cached = redis.call('GET', KEYS[2])
+  if cached then return {'cached', cached} end
+end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'queued' or status == 'running' then
+  local snap = snapshot(KEYS[1])
+  table.insert(snap, 1, 'joined')
+  return snap
+end
+if tonumber(ARGV[8]) > 0 and redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[8]) then
+  return {'queue_full'}
+end
+local now = now_ms()
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'kind', ARGV[2], 'persona', ARGV[3], 'spec', ARGV[4],
+  'source_url', ARGV[5], 'status', 'queued', 'stage', 'queued', 'progress', '0',
+  'attempts', '0', 'seq', '0', 'created_at', now, 'updated_at', now)
+if ARGV[5] == '' then redis.call('HDEL', KEYS[1], 'source_url') end
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+local entry = redis.call('XADD', KEYS[3], '*', 'job', ARGV[1])
+redis.call('HSET', KEYS[1], 'entry', entry)
+bump(KEYS[1], ARGV[9], KEYS[4])
+local snap = snapshot(KEYS[1])
+table.insert(snap, 1, 'created')
+return snap
+"""
+
+# START — a worker takes a delivered entry and begins a new attempt.
+# KEYS: job, lock, events, stream
+# ARGV: token, lock_ttl_ms, entry_id, stage, progress, pub, group
+# returns {'started', attempts, spec_json} | {'missing'} | {'terminal'} | {'stale'}
+#         | {'locked'}
+START: Final = _PRELUDE + """
+local job = redis.call('HMGET', KEYS[1], 'status', 'entry', 'spec')
+if not job[1] then return {'missing'} end
+if job[2] ~= ARGV[3] then return {'stale'} end
+if job[1] ~= 'queued' and job[1] ~= 'running' then return {'terminal'} end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return {'locked'} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'status', 'running', 'stage', ARGV[4], 'progress', ARGV[5])
+redis.call('HDEL', KEYS[1], 'error', 'result')
+bump(KEYS[1], ARGV[6], KEYS[3])
+return {'started', attempts, job[3]}
+"""
+
+# UPDATE — progress inside an attempt (never backwards), or a retry's new attempt.
+# KEYS: job, lock, events
+# ARGV: token, stage, progress, pub, new_attempt(0|1), error_json ('' for none)
+# returns 'ok' | 'lost' | the job's status when it is no longer running (e.g. 'cancelled')
+UPDATE: Final = _PRELUDE + """
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 'lost' end
+local job = redis.call('HMGET', KEYS[1], 'status', 'progress')
+if not job[1] then return 'missing' end
+if job[1] ~= 'running' then return job[1] end
+local progress = tonumber(ARGV[3])
+if ARGV[5] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+else
+  progress = math.max(progress, tonumber(job[2]) or 0)
+end
+redis.call('HSET', KEYS[1], 'stage', ARGV[2], 'progress', tostring(progress))
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[6]) end
+bump(KEYS[1], ARGV[4], KEYS[3])
+return 'ok'
+"""
+
+# RENEW — extend the lease and reset the entry's idle time, so reclaim (which
+# looks at idle time, a server-side clock) never takes a job from a live worker.
+# KEYS: lock, stream, job
+# ARGV: token, lock_ttl_ms, group, consumer, entry_id
+# returns the job's status, or 'lost' when the lock belongs to someone else
+RENEW: Final = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 'lost' end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
+return redis.call('HGET', KEYS[3], 'status') or 'missing'
+"""
+
+# FINISH — terminal state, cache, event and acknowledgement in one step, fenced
+# by the lock token: a worker whose lease was taken over cannot write.
+# KEYS: job, lock, cache, events, stream
+# ARGV: token, status(completed|failed), payload_json, cache_ttl, job_ttl, pub, group, entry_id
+# returns 'ok' | 'lost' | 'missing' | the terminal status the job already has
+FINISH: Final = _PRELUDE + """
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 'lost' end
+local status = redis.call('HGET', KEYS[1], 'status')
+local function ack()
+  redis.call('XACK', KEYS[5], ARGV[7], ARGV[8])
+  redis.call('XDEL', KEYS[5], ARGV[8])
+  if holder then redis.call('DEL', KEYS[2]) end
+end
+if not status then ack() return 'missing' end
+if status ~= 'running' then ack() return status end
+if ARGV[2] == 'completed' then
+  redis.call('HSET', KEYS[1], 'status', 'completed', 'stage', 'done', 'progress', '100',
+    'result', ARGV[3])
+  redis.call('HDEL', KEYS[1], 'error')
+  redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
+else
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[3])
+end
+redis.call('HDEL', KEYS[1], 'spec')
+bump(KEYS[1], ARGV[6], KEYS[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+ack()
+return 'ok'
+"""
+
+# CANCEL — a queued or running job becomes cancelled; a queued entry is removed.
+# KEYS: job, events, stream
+# ARGV: error_json, pub, group
+# returns {'cancelled', snapshot...} | {'missing'} | {status, snapshot...} when already terminal
+CANCEL: Final = _PRELUDE + """
+local job = redis.call('HMGET', KEYS[1], 'status', 'entry')
+if not job[1] then return {'missing'} end
+if job[1] == 'queued' or job[1] == 'running' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'error', ARGV[1])
+  redis.call('HDEL', KEYS[1], 'spec')
+  if job[1] == 'queued' and job[2] then
+    redis.call('XACK', KEYS[3], ARGV[3], job[2])
+    redis.call('XDEL', KEYS[3], job[2])
+  end
+  bump(KEYS[1], ARGV[2], KEYS[2])
+  job[1] = 'cancelled'
+end
+local snap = snapshot(KEYS[1])
+table.insert(snap, 1, job[1])
+return snap
+"""
