@@ -13,7 +13,8 @@ from msgspec import Meta
 
 from jobcore.states import Kind, Stage, Status
 
-PersonaName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")]
+# Any string: an unknown name is answered with ``unknown_persona``, not a schema error.
+PersonaName = str
 
 
 class _Wire(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):

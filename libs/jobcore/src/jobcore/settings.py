@@ -28,8 +28,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     key_prefix: str = "recast"
     stream_partitions: int = 16
-    max_body_bytes: int = 256 * 1024
-    text_max_chars: int = 200_000
+    max_body_bytes: int = 2 * 1024 * 1024
+    body_timeout_seconds: float = 30.0
+    text_max_chars: int = 100_000
     url_max_length: int = 2048
     rate_limit_per_minute: int = 120
     sse_max_streams_per_client: int = 16

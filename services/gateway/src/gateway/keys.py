@@ -1,0 +1,23 @@
+"""Typed application keys: what the gateway keeps on its ``web.Application``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from gateway.hub import EventHub
+from gateway.metrics import Metrics
+from gateway.ratelimit import RateLimiter
+from jobcore.netpolicy import AddressPolicy
+from jobcore.personas import PersonaSpec
+from jobcore.settings import Settings
+from jobcore.store import JobStore
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+STORE = web.AppKey("store", JobStore)
+HUB = web.AppKey("hub", EventHub)
+METRICS = web.AppKey("metrics", Metrics)
+LIMITER = web.AppKey("limiter", RateLimiter)
+POLICY = web.AppKey("policy", AddressPolicy)
+PERSONAS = web.AppKey("personas", dict[str, PersonaSpec])

@@ -1,0 +1,207 @@
+"""The HTTP API through create_app and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp.test_utils import TestClient
+from yarl import URL
+
+from jobcore.keys import Keys
+from jobcore.store import JobStore
+
+PROBLEM = "application/problem+json"
+
+
+async def test_submit_creates_a_job_and_answers_202(client: TestClient) -> None:
+    resp = await client.post("/api/transform", json={"url": "https://example.com/a", "persona": "student"})
+    assert resp.status == 202
+    body = await resp.json()
+    assert body["status"] == "queued"
+    assert body["progress"] == 0
+    assert body["stage"] == "queued"
+    assert resp.headers["Location"] == body["statusUrl"] == f"/api/transform/jobs/{body['jobId']}"
+    assert body["eventsUrl"] == body["statusUrl"] + "/events"
+    assert int(resp.headers["Retry-After"]) >= 1
+    status = await client.get(body["statusUrl"])
+    snapshot = await status.json()
+    assert status.status == 200
+    assert snapshot["jobId"] == body["jobId"]
+    assert snapshot["kind"] == "url"
+    assert snapshot["attempts"] == 0
+    assert snapshot["createdAt"].endswith("Z")
+
+
+async def test_same_request_same_job_id_and_spelling_does_not_matter(client: TestClient) -> None:
+    first = await (await client.post("/api/transform", json={"url": "https://Example.com:443/a#top"})).json()
+    second = await (await client.post("/api/transform", json={"url": "https://example.com/a"})).json()
+    other = await (await client.post("/api/transform", json={"url": "https://example.com/a", "persona": "casual"})).json()
+    assert first["jobId"] == second["jobId"]
+    assert other["jobId"] != first["jobId"]
+
+
+async def test_concurrent_identical_submits_one_entry(
+    client: TestClient, store: JobStore, keys: Keys
+) -> None:
+    responses = await asyncio.gather(
+        *(client.post("/api/transform", json={"url": "https://example.org/x"}) for _ in range(50))
+    )
+    ids = {(await r.json())["jobId"] for r in responses}
+    assert {r.status for r in responses} == {202}
+    assert len(ids) == 1
+    job_id = ids.pop()
+    assert await store.redis.xlen(keys.stream_for(job_id)) == 1
+
+
+async def test_text_submission(client: TestClient) -> None:
+    resp = await client.post("/api/transform/text", json={"text": "Hello world. " * 20, "persona": "executive"})
+    assert resp.status == 202
+    snapshot = await (await client.get((await resp.json())["statusUrl"])).json()
+    assert snapshot["kind"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/api/transform", b"{not json", 400, "invalid_json"),
+        ("/api/transform", b"[1, 2]", 400, "invalid_json"),
+        ("/api/transform", b"", 400, "invalid_json"),
+        ("/api/transform", b'{"url": 5}', 422, "validation_error"),
+        ("/api/transform", b'{"url": "https://a.com", "extra": 1}', 422, "validation_error"),
+        ("/api/transform", b'{"persona": "student"}', 422, "validation_error"),
+        ("/api/transform", b'{"url": "notaurl"}', 422, "invalid_url"),
+        ("/api/transform", b'{"url": "ftp://example.com/"}', 422, "unsupported_scheme"),
+        ("/api/transform", b'{"url": "http://user:pw@example.com/"}', 422, "credentials_in_url"),
+        ("/api/transform", b'{"url": "http://example.com:22/"}', 422, "blocked_port"),
+        ("/api/transform", b'{"url": "http://127.0.0.1/"}', 422, "blocked_address"),
+        ("/api/transform", b'{"url": "https://a.com/", "persona": "pirate"}', 422, "unknown_persona"),
+        ("/api/transform", b'{"url": "https://a.com/' + b"a" * 3000 + b'"}', 422, "url_too_long"),
+        ("/api/transform/text", b'{"text": "   "}', 422, "invalid_text"),
+        ("/api/transform/text", b'{"text": "a\\u0000b"}', 422, "invalid_text"),
+        ("/api/transform/text", b'{"text": "\\ud800 lone"}', 400, "invalid_json"),
+        ("/api/transform", b'{"url": "https://a.com/", "url": "http://10.0.0.1/"}', 400, "invalid_json"),
+        ("/api/transform", b"\xef\xbb\xbf{}", 400, "invalid_json"),
+        ("/api/transform/text", b'{"text": "' + b"a" * 100_001 + b'"}', 422, "text_too_long"),
+        ("/api/transform/text", b'{"text": "' + b"a" * 3_000_000 + b'"}', 413, "payload_too_large"),
+        ("/api/transform", b'{"url": "https://a.com/", "persona": ""}', 422, "unknown_persona"),
+        ("/api/transform", b'{"url": "https://a.com/", "persona": 7}', 422, "validation_error"),
+    ],
+)
+async def test_bad_submissions_get_precise_problems(
+    client: TestClient, store: JobStore, keys: Keys, path: str, body: bytes, status: int, code: str
+) -> None:
+    resp = await client.post(path, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status == status
+    assert resp.content_type == PROBLEM
+    problem = await resp.json()
+    assert problem["code"] == code
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["type"].endswith(code)
+    assert await _job_keys(store, keys) == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16"],
+)
+async def test_wrong_content_type_is_415(client: TestClient, content_type: str) -> None:
+    body = b'{"url": "https://example.com/"}'
+    resp = await client.post("/api/transform", data=body, headers={"Content-Type": content_type})
+    assert resp.status == 415
+    assert (await resp.json())["code"] == "unsupported_media_type"
+
+
+async def test_validation_errors_name_the_field(client: TestClient) -> None:
+    resp = await client.post("/api/transform", json={"url": 5})
+    problem = await resp.json()
+    assert problem["errors"][0]["field"] == "url"
+
+
+@pytest.mark.parametrize(
+    "job_id",
+    ["abc", "A" * 32, "0" * 31 + "g", "..%2F..%2Fadmin", "%2e%2e", "abc%2Fevents", "a%00b",
+     "%E2%80%AEabc", "%ff%fe", "0" * 64],
+)
+@pytest.mark.parametrize("suffix", ["", "/events"])
+async def test_malformed_job_id_is_400(client: TestClient, job_id: str, suffix: str) -> None:
+    resp = await client.get(URL(f"/api/transform/jobs/{job_id}{suffix}", encoded=True))
+    assert resp.status == 400
+    assert (await resp.json())["code"] == "invalid_job_id"
+
+
+async def test_unknown_job_is_404(client: TestClient) -> None:
+    for method in ("GET", "DELETE"):
+        resp = await client.request(method, "/api/transform/jobs/" + "0" * 32)
+        assert resp.status == 404
+        assert (await resp.json())["code"] == "job_not_found"
+
+
+async def test_cancel_a_queued_job(client: TestClient) -> None:
+    accepted = await (await client.post("/api/transform", json={"url": "https://example.com/c"})).json()
+    resp = await client.delete(accepted["statusUrl"])
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["status"] == "cancelled"
+    assert body["error"]["code"] == "cancelled"
+    again = await client.delete(accepted["statusUrl"])  # idempotent
+    assert (again.status, (await again.json())["status"]) == (200, "cancelled")
+
+
+async def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+    missing = await client.get("/nope")
+    assert (missing.status, (await missing.json())["code"]) == (404, "not_found")
+    wrong = await client.put("/api/transform")
+    assert (wrong.status, (await wrong.json())["code"]) == (405, "method_not_allowed")
+
+
+async def test_personas_health_ready_metrics(client: TestClient) -> None:
+    personas = await (await client.get("/api/personas")).json()
+    names = {p["name"] for p in personas["personas"]}
+    assert {"professional", "executive", "student", "casual"} <= names
+    assert all(p["description"] for p in personas["personas"])
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["checks"]["redis"] == "ok"
+    metrics = await (await client.get("/metrics")).text()
+    assert "recast_http_requests_total" in metrics
+
+
+async def test_openapi_describes_every_route(client: TestClient) -> None:
+    document = await (await client.get("/openapi.json")).json()
+    for resource in client.app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter")
+        if path is None or path == "/" or path.startswith("/static"):
+            continue
+        assert path in document["paths"], path
+    assert "TransformRequest" in document["components"]["schemas"]
+    assert "jobId" in document["components"]["schemas"]["JobSnapshot"]["properties"]
+
+
+async def test_rate_limit(aiohttp_client, settings) -> None:  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+
+    limited = await aiohttp_client(create_app(type(settings)(**{**_fields(settings), "rate_limit_per_minute": 2})))
+    statuses = [
+        (await limited.post("/api/transform", json={"url": f"https://example.com/{i}"})).status
+        for i in range(3)
+    ]
+    assert statuses[:2] == [202, 202]
+    assert statuses[2] == 429
+
+
+async def _job_keys(store: JobStore, keys: Keys) -> list[bytes]:
+    """Every key but the (empty) partition streams the gateway creates at start-up."""
+    found = await store.redis.keys(f"{keys.prefix}:*")
+    streams = {s.encode() for s in keys.streams()}
+    assert all([await store.redis.xlen(s) == 0 for s in streams])
+    return [k for k in found if k not in streams]
+
+
+def _fields(settings):  # type: ignore[no-untyped-def]
+    import msgspec
+
+    return msgspec.structs.asdict(settings)
