@@ -1,0 +1,85 @@
+"""Whole-document pruning before scoring: things that are never the article.
+
+Evidence is structural (tags, roles, hidden state) and lexical (class/id names), the
+same signals reader views rely on. Each step is a selector pass in C plus a cheap
+Python check per hit, so large pages stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .dom import Node, attr, class_id, text_len
+
+NEVER_CONTENT = (
+    "script, style, noscript, template, iframe, svg, canvas, object, embed, applet, button, "
+    "input, select, textarea, link, meta, nav, dialog, menu"
+)
+_HIDDEN = (
+    '[hidden], [aria-hidden="true"], [style*="display:none"], [style*="display: none"], '
+    '[style*="visibility:hidden"], [style*="visibility: hidden"]'
+)
+_BAD_ROLES = frozenset("menu menubar complementary navigation alert alertdialog dialog".split())
+
+UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|newsletter|"
+    r"subscribe|signup|cookie|consent|share|sharing|promo|outbrain|taboola|paywall|"
+    r"recommend|trending|most-?popular|widget|toolbar|masthead|navbar|nav-|-nav|navigation",
+    re.I,
+)
+MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|entry|post|story", re.I)
+_KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
+
+
+def _remove(nodes: list[Node]) -> None:
+    for node in nodes:
+        node.remove()
+
+
+def _fallback_image(node: Node) -> bool:
+    # Lazy-loading scripts hide the real <img> and show a placeholder; keep those.
+    return "fallback-image" in attr(node, "class")
+
+
+def drop_never_content(tree: LexborHTMLParser) -> None:
+    _remove(tree.css(NEVER_CONTENT))
+    comments = [n for n in tree.root.traverse(include_text=False) if n.is_comment_node] if (
+        tree.root is not None
+    ) else []
+    _remove(comments)
+
+
+def drop_hidden(tree: LexborHTMLParser) -> None:
+    _remove([n for n in tree.css(_HIDDEN) if n.tag not in ("html", "body")
+             and not _fallback_image(n)])
+
+
+def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
+    """Remove page chrome: header/footer/aside blocks and role-tagged navigation.
+
+    A <header> or <footer> that holds most of the page's text is a site that wraps
+    everything in it, so it stays.
+    """
+    doomed = []
+    for node in tree.css("header, footer, aside, [role]"):
+        if node.tag in ("header", "footer", "aside"):
+            if text_len(node) < 0.4 * body_len:
+                doomed.append(node)
+        elif attr(node, "role").lower() in _BAD_ROLES:
+            doomed.append(node)
+    _remove(doomed)
+
+
+def drop_unlikely(tree: LexborHTMLParser) -> None:
+    doomed = []
+    for node in tree.css("body [class], body [id]"):
+        if node.tag in _KEEP_TAGS:
+            continue
+        names = class_id(node)
+        if UNLIKELY.search(names) and not MAYBE.search(names):
+            doomed.append(node)
+    _remove([n for n in doomed if n.css_first("article, main") is None])

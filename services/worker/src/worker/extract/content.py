@@ -1,0 +1,114 @@
+"""Choose the article's nodes: strict pass first, looser passes when it finds too little.
+
+Every pass works on a fresh parse because cleaning mutates the tree. When even the
+loosest pass is short next to the page's own paragraph text, stray paragraphs are
+recovered from the whole body; a page with almost no markup falls back to its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .clean import drop_chrome, drop_hidden, drop_never_content, drop_unlikely
+from .dom import Node, link_density, norm, parse, text_len
+from .prune import clean_conditionally, drop_title_and_byline
+from .scoring import best_candidate, gather, score_tree
+
+# Below this many characters a pass is "too short" and a looser one is tried.
+MIN_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    strip_unlikely: bool
+    weigh_classes: bool
+    clean_conditionally: bool
+
+
+PASSES = (
+    Pass(True, True, True),
+    Pass(False, True, True),
+    Pass(False, False, True),
+    Pass(False, False, False),
+)
+
+
+@dataclass(slots=True)
+class Selection:
+    tree: LexborHTMLParser
+    nodes: list[Node]
+    length: int
+
+
+def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection | None:
+    tree = parse(html)
+    body = tree.body
+    if body is None:
+        return None
+    drop_never_content(tree)
+    drop_hidden(tree)
+    drop_chrome(tree, text_len(body))
+    if flags.strip_unlikely:
+        drop_unlikely(tree)
+    scores = score_tree(body, flags.weigh_classes)
+    top = best_candidate(scores)
+    nodes = gather(top, scores) if top is not None else [body]
+    for node in nodes:
+        if flags.clean_conditionally:
+            clean_conditionally(node)
+        drop_title_and_byline(node, title, byline)
+    length = sum(text_len(n) for n in nodes)
+    return Selection(tree, nodes, length)
+
+
+_STRAY = "p, pre, blockquote, h2, h3, h4, li, td, dd"
+
+
+def _recover(html: str) -> Selection | None:
+    """Every paragraph-like block on the page with little link text: a broad net."""
+    tree = parse(html)
+    body = tree.body
+    if body is None:
+        return None
+    drop_never_content(tree)
+    drop_hidden(tree)
+    drop_chrome(tree, text_len(body))
+    drop_unlikely(tree)
+    nodes: list[Node] = []
+    taken: set[int] = set()
+    for node in body.css(_STRAY):
+        parent = node.parent
+        nested = False
+        while parent is not None:
+            if parent.mem_id in taken:
+                nested = True
+                break
+            parent = parent.parent
+        if nested:
+            continue
+        text = norm(node.text(deep=True))
+        if len(text) < 40 and node.tag not in ("h2", "h3", "h4", "pre"):
+            continue
+        if link_density(node, len(text)) > 0.3:
+            continue
+        nodes.append(node)
+        taken.add(node.mem_id)
+    return Selection(tree, nodes, sum(text_len(n) for n in nodes))
+
+
+def select_content(html: str, title: str, byline: str | None) -> Selection | None:
+    best: Selection | None = None
+    for flags in PASSES:
+        found = _select(html, flags, title, byline)
+        if found is None:
+            return None
+        if best is None or found.length > best.length:
+            best = found
+        if found.length >= MIN_CHARS:
+            break
+    recovered = _recover(html)
+    if best is None or (recovered is not None and recovered.length > 3 * best.length):
+        return recovered
+    return best

@@ -1,0 +1,99 @@
+"""Decoding, parsing and small node measurements shared by the extractor modules.
+
+Nodes are removed with ``remove()`` (unlink) and never ``decompose()`` (free): the
+cleaners collect node lists up front, and a freed ancestor would leave dangling
+descendants in those lists.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+Node = LexborNode
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+_WS = re.compile(r"\s+")
+
+# Blocks that end a paragraph when rendering and that stop a <div> counting as one.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot "
+    "th thead tr ul".split()
+)
+BLOCK_SELECTOR = ",".join(
+    "blockquote dl div img ol p pre table ul section article figure h1 h2 h3 h4 h5 h6".split()
+)
+
+
+def decode(html: str | bytes) -> str:
+    """Bytes to text: the declared charset when it is known, else UTF-8, never raising."""
+    if isinstance(html, str):
+        return html
+    head = html[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        return html[3:].decode("utf-8", "replace")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return html.decode("utf-16", "replace")
+    match = _META_CHARSET.search(head)
+    if match:
+        try:
+            return html.decode(match.group(1).decode("ascii"), "replace")
+        except LookupError:
+            pass
+    try:
+        return html.decode("utf-8")
+    except UnicodeDecodeError:
+        return html.decode("cp1252", "replace")
+
+
+def parse(html: str) -> LexborHTMLParser:
+    # NUL bytes make lexbor truncate text nodes; binary junk is otherwise harmless.
+    return LexborHTMLParser(html.replace("\x00", ""))
+
+
+def attr(node: Node, name: str) -> str:
+    value = node.attributes.get(name)
+    return value or ""
+
+
+def class_id(node: Node) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+def norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def text_len(node: Node) -> int:
+    return len(norm(node.text(deep=True)))
+
+
+def link_len(node: Node) -> int:
+    total = 0
+    for a in node.css("a"):
+        href = attr(a, "href")
+        # In-page anchors (footnotes, "#top") are not navigation; weigh them lightly.
+        weight = 0.3 if href.startswith("#") else 1.0
+        total += int(weight * len(norm(a.text(deep=True))))
+    return total
+
+
+def link_density(node: Node, length: int | None = None) -> float:
+    length = text_len(node) if length is None else length
+    if length == 0:
+        return 0.0
+    return min(1.0, link_len(node) / length)
+
+
+def has_ancestor(node: Node, tags: frozenset[str], max_depth: int = 12) -> bool:
+    parent = node.parent
+    depth = 0
+    while parent is not None and depth < max_depth:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+        depth += 1
+    return False

@@ -1,0 +1,127 @@
+"""Clean the chosen article subtree: drop link lists, widgets, title repeats and bylines.
+
+Blocks are judged bottom-up (deepest first) on their own evidence: class/id weight,
+link density, images versus paragraphs, form inputs. Data tables and code are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dom import Node, attr, has_ancestor, link_density, norm
+from .scoring import class_weight
+from .title import similarity
+
+_AD_WORDS = re.compile(
+    r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio)$", re.I
+)
+_LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$", re.I)
+_FIGURE = frozenset(("figure",))
+_CODE = frozenset(("code", "pre"))
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
+
+
+def is_data_table(table: Node) -> bool:
+    if attr(table, "role") == "presentation" or attr(table, "datatable") == "0":
+        return False
+    if attr(table, "summary") or table.css_first("caption, col, colgroup, tfoot, thead, th"):
+        return True
+    if table.css_first("table") is not None:
+        return False
+    rows = table.css("tr")
+    columns = max((len(r.css("td, th")) for r in rows[:20]), default=0)
+    return len(rows) >= 10 or columns > 4 or len(rows) * columns > 10
+
+
+def _in_data_table(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "table" and is_data_table(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _heading_density(node: Node, length: int) -> float:
+    if length == 0:
+        return 0.0
+    return sum(len(norm(h.text(deep=True))) for h in node.css(_HEADINGS)) / length
+
+
+def _should_remove(node: Node, tag: str) -> bool:
+    text = norm(node.text(deep=True))
+    length = len(text)
+    is_list = tag in ("ul", "ol")
+    if not is_list and length:
+        list_len = sum(len(norm(x.text(deep=True))) for x in node.css("ul, ol"))
+        is_list = list_len / length > 0.9
+    if tag == "table" and is_data_table(node):
+        return False
+    if has_ancestor(node, _CODE) or _in_data_table(node):
+        return False
+    if any(is_data_table(t) for t in node.css("table")):
+        return False
+    weight = class_weight(node)
+    if weight < 0:
+        return True
+    if text.count(",") >= 10:
+        return False
+    if _AD_WORDS.match(text) or _LOADING.match(text):
+        return True
+    p = len(node.css("p"))
+    img = len(node.css("img"))
+    li = len(node.css("li")) - 100
+    embeds = len(node.css("object, embed, iframe, video, audio"))
+    density = link_density(node, length)
+    figure_child = has_ancestor(node, _FIGURE)
+    remove = (
+        (not figure_child and img > 1 and p / img < 0.5)
+        or (not is_list and li > p)
+        or (
+            not is_list
+            and not figure_child
+            and _heading_density(node, length) < 0.9
+            and length < 25
+            and (img == 0 or img > 2)
+            and density > 0
+        )
+        or (not is_list and weight < 25 and density > 0.2)
+        or (weight >= 25 and density > 0.5)
+        or (embeds == 1 and length < 75)
+        or embeds > 1
+        or (img == 0 and length == 0 and node.css_first("pre, code, hr") is None)
+    )
+    if is_list and remove:
+        # A plain list of images (a gallery) is content.
+        children = [c for c in node.iter() if c.is_element_node]
+        if all(len([g for g in c.iter() if g.is_element_node]) <= 1 for c in children):
+            return img != len(node.css("li"))
+    return remove
+
+
+def clean_conditionally(root: Node) -> None:
+    for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
+        # Reversed document order visits children before their parents.
+        for node in reversed(root.css(tag)):
+            if node.parent is None:
+                continue
+            if _should_remove(node, tag):
+                node.remove()
+
+
+def drop_title_and_byline(root: Node, title: str, byline: str | None) -> None:
+    """Remove the headline repeated at the top and the byline block: both are metadata."""
+    for heading in root.css("h1, h2")[:2]:
+        text = norm(heading.text(deep=True))
+        if text and title and (
+            similarity(title, text) > 0.75 and similarity(text, title) > 0.75
+        ):
+            heading.remove()
+    for heading in root.css("h1, h2"):
+        if class_weight(heading) < 0:
+            heading.remove()
+    if byline:
+        for node in root.css("[class], [id], [rel], [itemprop]"):
+            if norm(node.text(deep=True)) == byline and len(byline) < 100:
+                node.remove()
+                break

@@ -1,0 +1,182 @@
+"""Find the node that holds the article: paragraph scores flow up to their ancestors.
+
+Each paragraph earns points for length and commas; parents get all of it,
+grandparents half, further ancestors less. Tag and class/id evidence seed each
+candidate, link density discounts it, and the best candidate's siblings that look
+like more of the same article join it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dom import BLOCK_SELECTOR, Node, class_id, link_density, norm
+
+POSITIVE = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
+)
+NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|"
+    r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
+    r"sponsor|shopping|tags|widget|byline|author|caption|credit",
+    re.I,
+)
+_TAG_SEED = {
+    "div": 5, "article": 8, "main": 5, "section": 3,
+    "pre": 3, "td": 3, "blockquote": 3,
+    "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
+    "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
+}
+_SENTENCE_END = re.compile(r"\.( |$)")
+_COMMAS = re.compile(r"[,،﹐︐︑⹁⸴⸲，、]")
+
+
+def class_weight(node: Node) -> int:
+    weight = 0
+    for name in (node.attributes.get("class"), node.attributes.get("id")):
+        if name:
+            if NEGATIVE.search(name):
+                weight -= 25
+            if POSITIVE.search(name):
+                weight += 25
+    return weight
+
+
+def _paragraphs(root: Node) -> list[tuple[Node, str]]:
+    """Scorable text blocks: p/pre/td, and divs or sections that hold only inline content."""
+    found: list[tuple[Node, str]] = []
+    for node in root.css("p, pre, td, div, section, h2, h3"):
+        if node.tag in ("div", "section") and node.css_first(BLOCK_SELECTOR) is not None:
+            continue
+        text = norm(node.text(deep=True))
+        if len(text) >= 25:
+            found.append((node, text))
+    return found
+
+
+class Scores:
+    """Candidate scores keyed by node identity."""
+
+    def __init__(self, weigh_classes: bool) -> None:
+        self.weigh_classes = weigh_classes
+        self.score: dict[int, float] = {}
+        self.nodes: dict[int, Node] = {}
+
+    def add(self, node: Node, points: float) -> None:
+        key = node.mem_id
+        if key not in self.score:
+            seed = _TAG_SEED.get(node.tag or "", 0)
+            if self.weigh_classes:
+                seed += class_weight(node)
+            self.score[key] = float(seed)
+            self.nodes[key] = node
+        self.score[key] += points
+
+    def get(self, node: Node) -> float | None:
+        return self.score.get(node.mem_id)
+
+
+def score_tree(root: Node, weigh_classes: bool) -> Scores:
+    scores = Scores(weigh_classes)
+    for node, text in _paragraphs(root):
+        points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        parent = node.parent
+        level = 0
+        while parent is not None and level < 5 and parent.tag not in ("html", None):
+            divider = 1 if level == 0 else 2 if level == 1 else level * 3
+            scores.add(parent, points / divider)
+            if parent is root:
+                break
+            parent = parent.parent
+            level += 1
+    for key, node in scores.nodes.items():
+        scores.score[key] *= 1 - link_density(node)
+    return scores
+
+
+def _ancestors(node: Node, limit: int = 50) -> list[Node]:
+    out = []
+    parent = node.parent
+    while parent is not None and len(out) < limit and parent.tag != "html":
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
+def best_candidate(scores: Scores) -> Node | None:
+    ranked = sorted(scores.nodes, key=lambda k: scores.score[k], reverse=True)[:5]
+    if not ranked:
+        return None
+    top = scores.nodes[ranked[0]]
+    top_score = scores.score[ranked[0]]
+    if top.tag == "body":
+        return top
+    # Several strong candidates under one ancestor: the article is that ancestor.
+    alternatives = [
+        _ancestors(scores.nodes[k]) for k in ranked[1:] if scores.score[k] >= 0.75 * top_score
+    ]
+    if len(alternatives) >= 3:
+        ids = [{a.mem_id for a in anc} for anc in alternatives]
+        for parent in _ancestors(top):
+            if parent.tag == "body":
+                break
+            if sum(parent.mem_id in s for s in ids) >= 3:
+                top = parent
+                break
+    # Climb while the parent scores better (the paragraphs were split over wrappers).
+    last = scores.get(top) or top_score
+    parent = top.parent
+    threshold = last / 3
+    while parent is not None and parent.tag not in ("body", "html"):
+        parent_score = scores.get(parent)
+        if parent_score is None:
+            parent = parent.parent
+            continue
+        if parent_score < threshold:
+            break
+        if parent_score > last:
+            top = parent
+            break
+        last = parent_score
+        parent = parent.parent
+    # A wrapper with a single child adds nothing but may hold the title/byline siblings.
+    while top.parent is not None and top.parent.tag not in ("body", "html"):
+        children = [c for c in top.parent.iter() if c.is_element_node]
+        if len(children) != 1:
+            break
+        top = top.parent
+    return top
+
+
+def gather(top: Node, scores: Scores) -> list[Node]:
+    """The top candidate plus siblings that score near it or read like its paragraphs."""
+    parent = top.parent
+    if parent is None or top.tag == "body":
+        return [top]
+    top_score = scores.get(top) or 0.0
+    threshold = max(10.0, top_score * 0.2)
+    top_class = top.attributes.get("class") or ""
+    kept: list[Node] = []
+    for sibling in parent.iter():
+        if not sibling.is_element_node:
+            continue
+        if sibling == top:
+            kept.append(sibling)
+            continue
+        bonus = 0.2 * top_score if top_class and sibling.attributes.get("class") == top_class else 0
+        score = scores.get(sibling)
+        if score is not None and score + bonus >= threshold:
+            kept.append(sibling)
+        elif sibling.tag == "p":
+            text = norm(sibling.text(deep=True))
+            density = link_density(sibling, len(text))
+            if (len(text) > 80 and density < 0.25) or (
+                0 < len(text) <= 80 and density == 0 and _SENTENCE_END.search(text)
+            ):
+                kept.append(sibling)
+    return kept
+
+
+def describe(node: Node) -> str:
+    """Debug label for a node: tag plus class/id."""
+    return f"{node.tag}[{class_id(node).strip()}]"
