@@ -14,6 +14,7 @@ import re
 from urllib.parse import urljoin
 
 import structlog
+from selectolax.lexbor import LexborHTMLParser
 
 from ..article import Article
 from .content import select_content
@@ -30,8 +31,7 @@ MAX_CHARS = 6_000_000
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
-def _base_url(tree_html: str, url: str | None) -> str | None:
-    tree = parse(tree_html[:200_000])
+def _base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
     base = tree.css_first("base[href]")
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
     if not href:
@@ -55,8 +55,11 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     except Exception:
         return Article(title="", markdown="", text="", url=url)
     meta = Metadata()
+    base_url = url
     try:
-        meta = extract_metadata(parse(source))
+        tree = parse(source)
+        base_url = _base_url(tree, url)
+        meta = extract_metadata(tree)
     except Exception:
         log.warning("extract_metadata_failed", exc_info=True)
         match = _TITLE_RE.search(source)
@@ -65,7 +68,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     try:
         selection = select_content(source, meta.title, meta.byline_node_text)
         if selection is not None:
-            markdown, text = render(selection.nodes, _base_url(source, url))
+            markdown, text = render(selection.nodes, base_url)
     except Exception:
         log.warning("extract_content_failed", exc_info=True)
     return Article(

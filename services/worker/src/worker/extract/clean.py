@@ -23,13 +23,18 @@ _HIDDEN = (
 )
 _BAD_ROLES = frozenset("menu menubar complementary navigation alert alertdialog dialog".split())
 
-UNLIKELY = re.compile(
-    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
-    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
-    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|newsletter|"
-    r"subscribe|signup|cookie|consent|share|sharing|promo|outbrain|taboola|paywall|"
-    r"recommend|trending|most-?popular|widget|toolbar|masthead|navbar|nav-|-nav|navigation",
-    re.I,
+# Class/id substrings of page chrome; matched in C by one attribute selector.
+UNLIKELY_WORDS = (
+    "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap",
+    "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
+    "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
+    "ad-break", "agegate", "pagination", "pager", "popup", "yom-remote", "newsletter",
+    "subscribe", "signup", "cookie", "consent", "share", "sharing", "promo", "outbrain",
+    "taboola", "paywall", "recommend", "trending", "mostpopular", "most-popular", "widget",
+    "toolbar", "masthead", "navbar", "nav-", "-nav", "navigation",
+)
+_UNLIKELY_CSS = ", ".join(
+    f'body [{a}*="{w}" i]' for w in UNLIKELY_WORDS for a in ("class", "id")
 )
 MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|entry|post|story", re.I)
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
@@ -75,11 +80,9 @@ def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
 
 
 def drop_unlikely(tree: LexborHTMLParser) -> None:
-    doomed = []
-    for node in tree.css("body [class], body [id]"):
-        if node.tag in _KEEP_TAGS:
-            continue
-        names = class_id(node)
-        if UNLIKELY.search(names) and not MAYBE.search(names):
-            doomed.append(node)
+    doomed = [
+        node
+        for node in tree.css(_UNLIKELY_CSS)
+        if node.tag not in _KEEP_TAGS and not MAYBE.search(class_id(node))
+    ]
     _remove([n for n in doomed if n.css_first("article, main") is None])

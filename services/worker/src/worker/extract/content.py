@@ -40,6 +40,8 @@ class Selection:
     tree: LexborHTMLParser
     nodes: list[Node]
     length: int
+    # Paragraph text on the whole cleaned page, to judge whether the choice is too small.
+    page_length: int = 0
 
 
 def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection | None:
@@ -60,7 +62,7 @@ def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection
             clean_conditionally(node)
         drop_title_and_byline(node, title, byline)
     length = sum(text_len(n) for n in nodes)
-    return Selection(tree, nodes, length)
+    return Selection(tree, nodes, length, scores.paragraph_chars)
 
 
 _STRAY = "p, pre, blockquote, h2, h3, h4, li, td, dd"
@@ -108,6 +110,8 @@ def select_content(html: str, title: str, byline: str | None) -> Selection | Non
             best = found
         if found.length >= MIN_CHARS:
             break
+    if best is not None and best.length >= 0.4 * best.page_length:
+        return best
     recovered = _recover(html)
     if best is None or (recovered is not None and recovered.length > 3 * best.length):
         return recovered

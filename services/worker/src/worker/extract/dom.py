@@ -14,7 +14,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 Node = LexborNode
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
-_WS = re.compile(r"\s+")
 
 # Blocks that end a paragraph when rendering and that stop a <div> counting as one.
 BLOCK_TAGS = frozenset(
@@ -64,7 +63,7 @@ def class_id(node: Node) -> str:
 
 
 def norm(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def text_len(node: Node) -> int:

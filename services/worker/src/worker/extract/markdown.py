@@ -109,14 +109,27 @@ class Renderer:
             md.clear()
             text.clear()
 
+        breaks = 0
         for child in node.iter(include_text=True):
             if child.is_text_node:
                 value = _WS.sub(" ", child.text_content or "")
+                if value.strip():
+                    breaks = 0
                 md.append(value)
                 text.append(value)
                 continue
             if not child.is_element_node:
                 continue
+            if child.tag == "br":
+                # Two <br>s in a row are a paragraph break in disguise.
+                breaks += 1
+                if breaks == 2:
+                    flush()
+                    continue
+                if breaks > 2:
+                    continue
+            else:
+                breaks = 0
             if self._is_block(child):
                 flush()
                 out.extend(self.block(child, depth + 1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dom import BLOCK_SELECTOR, Node, class_id, link_density, norm
+from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, link_density, norm
 
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
@@ -42,15 +42,58 @@ def class_weight(node: Node) -> int:
     return weight
 
 
-def _paragraphs(root: Node) -> list[tuple[Node, str]]:
-    """Scorable text blocks: p/pre/td, and divs or sections that hold only inline content."""
-    found: list[tuple[Node, str]] = []
-    for node in root.css("p, pre, td, div, section, h2, h3"):
-        if node.tag in ("div", "section") and node.css_first(BLOCK_SELECTOR) is not None:
+def _runs(node: Node) -> list[str]:
+    """Loose text directly inside a block container, split at blocks and double <br>s.
+
+    Blog engines write "text<br><br>text" straight into a <div>; each run is a
+    paragraph whose parent is that div.
+    """
+    runs: list[str] = []
+    current: list[str] = []
+    breaks = 0
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if child.is_text_node:
+            value = child.text_content or ""
+            if value.strip():
+                breaks = 0
+            current.append(value)
+            continue
+        if tag == "br":
+            breaks += 1
+            if breaks < 2:
+                current.append(" ")
+                continue
+        elif tag not in BLOCK_TAGS:
+            breaks = 0
+            current.append(child.text(deep=True))
+            continue
+        runs.append(norm("".join(current)))
+        current = []
+        breaks = 0
+    runs.append(norm("".join(current)))
+    return [r for r in runs if len(r) >= 25]
+
+
+def _paragraphs(root: Node) -> list[tuple[Node, str, bool]]:
+    """Scorable text blocks as (node, text, is_run).
+
+    p/pre/td, divs or sections that hold only inline content, and loose text runs
+    inside containers (is_run: the node is the run's parent, not the run).
+    """
+    found: list[tuple[Node, str, bool]] = []
+    for node in root.css("p, pre, td, div, section, article, h2, h3"):
+        if node.tag in ("div", "section", "article", "td") and (
+            node.css_first(BLOCK_SELECTOR) is not None
+        ):
+            if len(norm(node.text(deep=False))) >= 25:
+                found.extend((node, run, True) for run in _runs(node))
+            continue
+        if node.tag == "article":
             continue
         text = norm(node.text(deep=True))
         if len(text) >= 25:
-            found.append((node, text))
+            found.append((node, text, False))
     return found
 
 
@@ -61,6 +104,7 @@ class Scores:
         self.weigh_classes = weigh_classes
         self.score: dict[int, float] = {}
         self.nodes: dict[int, Node] = {}
+        self.paragraph_chars = 0
 
     def add(self, node: Node, points: float) -> None:
         key = node.mem_id
@@ -78,9 +122,10 @@ class Scores:
 
 def score_tree(root: Node, weigh_classes: bool) -> Scores:
     scores = Scores(weigh_classes)
-    for node, text in _paragraphs(root):
+    for node, text, is_run in _paragraphs(root):
+        scores.paragraph_chars += len(text)
         points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
-        parent = node.parent
+        parent = node if is_run else node.parent
         level = 0
         while parent is not None and level < 5 and parent.tag not in ("html", None):
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
