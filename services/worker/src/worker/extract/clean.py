@@ -28,14 +28,23 @@ UNLIKELY_WORDS = (
     "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap",
     "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
     "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
-    "ad-break", "agegate", "pagination", "pager", "popup", "yom-remote", "newsletter",
-    "subscribe", "signup", "cookie", "consent", "share", "sharing", "promo", "outbrain",
-    "taboola", "paywall", "recommend", "trending", "mostpopular", "most-popular", "widget",
-    "toolbar", "masthead", "navbar", "nav-", "-nav", "navigation",
+    "ad-break", "agegate", "pagination", "pager", "popup", "yom-remote",
 )
-_UNLIKELY_CSS = ", ".join(
-    f'body [{a}*="{w}" i]' for w in UNLIKELY_WORDS for a in ("class", "id")
+# Weaker evidence: these names also appear on wrappers of real text ("widget-container"),
+# so they only remove blocks holding little prose.
+WEAK_WORDS = (
+    "newsletter", "subscribe", "signup", "cookie", "consent", "share", "sharing", "promo",
+    "outbrain", "taboola", "paywall", "recommend", "trending", "mostpopular", "most-popular",
+    "widget", "toolbar", "masthead", "navbar", "nav-", "-nav", "navigation",
 )
+
+
+def _attr_css(words: tuple[str, ...]) -> str:
+    return ", ".join(f'body [{a}*="{w}" i]' for w in words for a in ("class", "id"))
+
+
+_UNLIKELY_CSS = _attr_css(UNLIKELY_WORDS)
+_WEAK_CSS = _attr_css(WEAK_WORDS)
 MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|entry|post|story", re.I)
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
 
@@ -85,4 +94,10 @@ def drop_unlikely(tree: LexborHTMLParser) -> None:
         for node in tree.css(_UNLIKELY_CSS)
         if node.tag not in _KEEP_TAGS and not MAYBE.search(class_id(node))
     ]
+    doomed.extend(
+        node
+        for node in tree.css(_WEAK_CSS)
+        if node.tag not in _KEEP_TAGS and len(node.css("p")) < 3
+        and not MAYBE.search(class_id(node))
+    )
     _remove([n for n in doomed if n.css_first("article, main") is None])
