@@ -44,6 +44,12 @@ def _attr_css(words: tuple[str, ...]) -> str:
 
 
 _UNLIKELY_CSS = _attr_css(UNLIKELY_WORDS)
+_COMMENT_CSS = _attr_css(("comment", "disqus", "respond"))
+_COMMENT = re.compile(
+    r"(?:^|\s)(?:comments?|comment-(?:list|area|s|section|body|content|respond|form|wrap\w*)|"
+    r"commentlist|comments-\w+|disqus_thread|respond)(?:\s|$)",
+    re.I,
+)
 _WEAK_CSS = _attr_css(WEAK_WORDS)
 MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|entry|post|story", re.I)
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
@@ -100,4 +106,7 @@ def drop_unlikely(tree: LexborHTMLParser) -> None:
         if node.tag not in _KEEP_TAGS and len(node.css("p")) < 3
         and not MAYBE.search(class_id(node))
     )
-    _remove([n for n in doomed if n.css_first("article, main") is None])
+    doomed = [n for n in doomed if n.css_first("article, main") is None]
+    # Comment threads are never the article, whatever "content" their classes mention.
+    doomed.extend(n for n in tree.css(_COMMENT_CSS) if _COMMENT.search(class_id(n)))
+    _remove(doomed)

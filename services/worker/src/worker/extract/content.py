@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser
 
 from .clean import drop_chrome, drop_hidden, drop_never_content, drop_unlikely
+from .containers import known_container
 from .dom import Node, link_density, norm, parse, text_len
-from .prune import clean_conditionally, drop_title_and_byline
+from .prune import clean_conditionally, drop_link_blocks, drop_title_and_byline
 from .scoring import best_candidate, gather, score_tree
 
 # Below this many characters a pass is "too short" and a looser one is tried.
 MIN_CHARS = 500
+# A labelled body wins over the scored choice when it holds this share of its text.
+CONTAINER_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,16 @@ def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection
     scores = score_tree(body, flags.weigh_classes)
     top = best_candidate(scores)
     nodes = gather(top, scores) if top is not None else [body]
+    if flags.strip_unlikely:
+        labelled = known_container(body)
+        if labelled is not None:
+            chosen = sum(text_len(n) for n in nodes)
+            if labelled[1] >= CONTAINER_SHARE * chosen:
+                nodes = [labelled[0]]
     for node in nodes:
         if flags.clean_conditionally:
             clean_conditionally(node)
+            drop_link_blocks(node)
         drop_title_and_byline(node, title, byline)
     length = sum(text_len(n) for n in nodes)
     return Selection(tree, nodes, length, scores.paragraph_chars)

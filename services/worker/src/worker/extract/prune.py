@@ -19,6 +19,9 @@ _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|carg
 _FIGURE = frozenset(("figure",))
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
+# A block shorter than this whose text is mostly links is a teaser or story list.
+LINK_BLOCK_MAX = 300
+LINK_BLOCK_DENSITY = 0.75
 
 
 def is_data_table(table: Node) -> bool:
@@ -97,6 +100,16 @@ def _should_remove(node: Node, tag: str) -> bool:
         if all(len([g for g in c.iter() if g.is_element_node]) <= 1 for c in children):
             return img != len(node.css("li"))
     return remove
+
+
+def drop_link_blocks(root: Node) -> None:
+    """Short blocks that are nearly all link text: "Read more" teasers and story lists."""
+    for node in reversed(root.css("p, li, ul, ol, div, section")):
+        if node.parent is None:
+            continue
+        text = norm(node.text(deep=True))
+        if text and len(text) < LINK_BLOCK_MAX and link_density(node, len(text)) > LINK_BLOCK_DENSITY:
+            node.remove()
 
 
 def clean_conditionally(root: Node) -> None:
