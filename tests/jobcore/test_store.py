@@ -116,7 +116,9 @@ async def test_failed_job_records_its_error(store: JobStore, redis: Redis, keys:
     await store.submit(job_id, _spec(), refresh=False, max_stream_len=0)
     entry = await _deliver(redis, keys, job_id)
     await store.start(job_id, "tok", entry, stage="fetching", progress=10)
-    error = JobError(code="http_error", message="upstream said 404", upstream_status=404)
+    error = JobError(
+        code="http_error", message="upstream said 404", retryable=False, upstream_status=404
+    )
     assert await store.finish(job_id, "tok", entry, error=error) == "ok"
     snap = await store.snapshot(job_id)
     assert snap is not None

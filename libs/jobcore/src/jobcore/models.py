@@ -41,7 +41,7 @@ class TextRequest(_Wire, forbid_unknown_fields=True):
 class JobError(_Wire):
     code: str
     message: str
-    retryable: bool = False
+    retryable: bool  # whether a resubmit may help; always present
     upstream_status: int | None = None
 
 
@@ -98,8 +98,8 @@ class JobAccepted(_Wire):
     cached: bool = False
 
 
-class CachedResult(_Wire):
-    """200 body on a cache hit."""
+class CachedResult(msgspec.Struct, kw_only=True, rename="camel"):
+    """200 body on a cache hit (every field always present)."""
 
     job_id: str
     data: TransformResult

@@ -69,7 +69,7 @@ redis.call('HSET', KEYS[1], 'kind', ARGV[2], 'persona', ARGV[3], 'spec', ARGV[4]
   'attempts', '0', 'seq', '0', 'created_at', now, 'updated_at', now)
 if ARGV[5] == '' then redis.call('HDEL', KEYS[1], 'source_url') end
 redis.call('EXPIRE', KEYS[1], ARGV[6])
-local entry = redis.call('XADD', KEYS[3], '*', 'job', ARGV[1])
+local entry = redis.call('XADD', KEYS[3], '*', 'job', ARGV[1], 'kind', ARGV[2])
 redis.call('HSET', KEYS[1], 'entry', entry)
 bump(KEYS[1], ARGV[9], KEYS[4])
 local snap = snapshot(KEYS[1])

@@ -45,6 +45,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_attempts: int = 3
     retry_base_seconds: float = 1.0
     max_deliveries: int = 5
+    shutdown_grace_seconds: float = 30.0
     # Fetching.
     fetch_allowed_addresses: tuple[str, ...] = ()
     fetch_allowed_ports: tuple[int, ...] = (80, 443, 8080, 8443)

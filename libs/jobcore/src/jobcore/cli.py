@@ -1,0 +1,174 @@
+"""``recast``: the command line for the gateway (and local extraction).
+
+Exit codes scripts can rely on: 0 done; 1 job failed; 2 request refused (4xx);
+3 cancelled; 4 timed out; 5 server unreachable or unavailable; 64 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TextIO
+
+import aiohttp
+import msgspec
+
+from jobcore.client import (
+    DEFAULT_SERVER,
+    ApiError,
+    AsyncRecastClient,
+    JobCancelled,
+    JobFailed,
+    PollOptions,
+    PollTimeout,
+)
+from jobcore.models import JobSnapshot, TransformResult
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
+
+
+class Progress:
+    """A progress bar on a terminal; one plain line per change when piped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = time.monotonic()
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, snapshot: JobSnapshot) -> None:
+        state = (snapshot.stage, snapshot.progress)
+        elapsed = time.monotonic() - self.started
+        if self.tty:
+            filled = snapshot.progress * 30 // 100
+            bar = "#" * filled + "." * (30 - filled)
+            self.stream.write(
+                f"\r[{bar}] {snapshot.progress:3d}% {snapshot.stage:<12} {elapsed:5.1f}s"
+            )
+            if snapshot.status in ("completed", "failed", "cancelled"):
+                self.stream.write("\n")
+            self.stream.flush()
+        elif state != self.last:
+            self.stream.write(
+                f"{snapshot.job_id} {snapshot.status} {snapshot.stage} {snapshot.progress}% "
+                f"{elapsed:.1f}s\n"
+            )
+        self.last = state
+
+
+def render(result: TransformResult, as_json: bool) -> str:
+    if as_json:
+        return msgspec.json.format(msgspec.json.encode(result).decode(), indent=2)
+    return result.markdown
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recast", description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default=os.environ.get("RECAST_SERVER", DEFAULT_SERVER),
+                        help="gateway URL (env RECAST_SERVER; default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    sub = parser.add_subparsers(dest="command", required=True)
+    web = sub.add_parser("webpage", help="transform a web page")
+    web.add_argument("url")
+    text = sub.add_parser("text", help="transform a text file (- for stdin)")
+    text.add_argument("file")
+    text.add_argument("--title")
+    for p in (web, text):
+        p.add_argument("--persona", default="professional")
+        p.add_argument("--refresh", action="store_true", help="ignore a cached result")
+        p.add_argument("--sse", action="store_true", help="follow Server-Sent Events")
+        p.add_argument("--max-attempts", type=int, default=120)
+        p.add_argument("--interval", type=float, default=1.0)
+    sub.add_parser("status", help="show a job").add_argument("job_id")
+    sub.add_parser("watch", help="follow a job until it ends").add_argument("job_id")
+    sub.add_parser("cancel", help="cancel a job").add_argument("job_id")
+    sub.add_parser("personas", help="list the personas")
+    extract = sub.add_parser("extract", help="extract a page's main content locally")
+    extract.add_argument("file", help="HTML file, - for stdin")
+    extract.add_argument("--format", choices=["text", "markdown", "json"], default="markdown")
+    extract.add_argument("--url", help="the page's URL, to make links absolute")
+    return parser
+
+
+def _read_input(name: str, binary: bool = False) -> Any:
+    if name == "-":
+        return sys.stdin.buffer.read() if binary else sys.stdin.read()
+    with open(name, "rb" if binary else "r", **({} if binary else {"encoding": "utf-8"})) as f:
+        return f.read()
+
+
+def extract_command(args: argparse.Namespace) -> int:
+    from worker.extract import extract_article  # the worker package does the parsing
+
+    article = extract_article(_read_input(args.file, binary=True), args.url)
+    if args.format == "json":
+        sys.stdout.write(msgspec.json.format(msgspec.json.encode(article).decode(), indent=2))
+    else:
+        sys.stdout.write(article.text if args.format == "text" else article.markdown)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+async def _remote(args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr)
+    async with AsyncRecastClient(args.server) as client:
+        cmd = args.command
+        if cmd == "personas":
+            for persona in await client.personas():
+                print(f"{persona.name:<14} {persona.description}")
+            return EXIT_OK
+        if cmd in ("status", "cancel"):
+            call = client.status if cmd == "status" else client.cancel
+            snapshot = await call(args.job_id)
+            print(msgspec.json.format(msgspec.json.encode(snapshot).decode(), indent=2))
+            return EXIT_OK
+        if cmd == "watch":
+            result = await client.follow(args.job_id, on_progress=progress)
+        else:
+            poll = PollOptions(args.max_attempts, args.interval, progress)
+            follow = "sse" if args.sse else "poll"
+            if cmd == "webpage":
+                result = await client.webpage(args.url, args.persona, poll=poll, follow=follow,
+                                              refresh=args.refresh)
+            else:
+                result = await client.text(_read_input(args.file), args.persona, title=args.title,
+                                           poll=poll, follow=follow, refresh=args.refresh)
+        print(render(result, args.json))
+        return EXIT_OK
+
+
+def _guard(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    try:
+        return asyncio.run(run())
+    except JobFailed as exc:
+        print(f"recast: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except JobCancelled as exc:
+        print(f"recast: {exc}", file=sys.stderr)
+        return EXIT_CANCELLED
+    except PollTimeout as exc:
+        print(f"recast: {exc}", file=sys.stderr)
+        return EXIT_TIMEOUT
+    except ApiError as exc:
+        print(f"recast: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if exc.status >= 500 or exc.status == 429 else EXIT_REFUSED
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        print(f"recast: cannot reach the server: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "extract":
+        return extract_command(args)
+    return _guard(lambda: _remote(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Worker lifecycle: read and reclaim entries, run up to N jobs at once, stop gracefully.
+
+Nothing is acknowledged without a terminal state: on stop, running jobs get a grace
+period, and whatever is still unfinished stays pending for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import aiohttp
+import structlog
+from redis.asyncio import Redis
+
+from jobcore.keys import Keys
+from jobcore.models import JobError
+from jobcore.netpolicy import AddressPolicy
+from jobcore.personas import load_personas
+from jobcore.settings import Settings
+from jobcore.store import JobStore
+from worker.consumer import Delivery, StreamConsumer
+from worker.fetch import FetchLimits, fetch_page, make_session
+from worker.pipeline import CpuRunner, Pipeline, PipelineConfig
+
+log = structlog.get_logger("worker")
+T = TypeVar("T")
+
+
+class ThreadCpuRunner:
+    """Pure CPU work in a thread pool, so the event loop keeps renewing leases meanwhile."""
+
+    def __init__(self, threads: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cpu")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def consumer_name(settings: Settings) -> str:
+    return settings.worker_name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        *,
+        cpu: CpuRunner | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.name = name or consumer_name(settings)
+        self.keys = Keys(settings.key_prefix, settings.stream_partitions)
+        self.store = JobStore(
+            redis, self.keys,
+            job_ttl=settings.job_ttl_seconds,
+            cache_ttl=settings.cache_ttl_seconds,
+            lock_ttl=settings.job_lock_ttl_seconds,
+        )
+        self.consumer = StreamConsumer(redis, self.keys, self.name)
+        self.cpu = cpu or ThreadCpuRunner(threads=2)
+        self.policy = AddressPolicy.from_entries(settings.fetch_allowed_addresses)
+        self.limits = FetchLimits.from_settings(settings)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.backlog: list[Delivery] = []
+        self.stopping = asyncio.Event()
+
+    async def run(self, grace_seconds: float = 30.0) -> None:
+        await self.store.ensure_groups()
+        async with make_session(self.policy, self.limits) as session:
+            pipeline = self._pipeline(session)
+            log.info("worker_started", consumer=self.name,
+                     concurrency=self.settings.worker_concurrency)
+            # Entries this consumer name already holds (a restart with a fixed name).
+            self.backlog += await self.consumer.read(self.settings.worker_concurrency, 0,
+                                                     pending=True)
+            try:
+                await self._loop(pipeline)
+            finally:
+                await self._drain(grace_seconds)
+                log.info("worker_stopped", consumer=self.name)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _pipeline(self, session: aiohttp.ClientSession) -> Pipeline:
+        async def fetch(url: str) -> tuple[str, str]:
+            page = await fetch_page(session, url, self.limits)
+            return page.text, page.final_url
+
+        lock_ttl = self.settings.job_lock_ttl_seconds
+        config = PipelineConfig(
+            consumer=self.name,
+            max_attempts=self.settings.max_attempts,
+            retry_base_seconds=self.settings.retry_base_seconds,
+            renew_interval=max(0.05, lock_ttl / 3),
+        )
+        return Pipeline(self.store, fetch, self.cpu, load_personas(), config)
+
+    async def _loop(self, pipeline: Pipeline) -> None:
+        concurrency = self.settings.worker_concurrency
+        reclaim_every = max(0.5, min(30.0, self.settings.job_lock_ttl_seconds / 2))
+        next_reclaim = 0.0
+        loop = asyncio.get_running_loop()
+        while not self.stopping.is_set():
+            free = concurrency - len(self.in_flight)
+            if free <= 0:
+                await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if not self.backlog and loop.time() >= next_reclaim:
+                next_reclaim = loop.time() + reclaim_every
+                self.backlog += await self._reclaim(free)
+            if not self.backlog:
+                self.backlog += await self._read(free)
+            while self.backlog and len(self.in_flight) < concurrency:
+                self._spawn(pipeline, self.backlog.pop(0))
+
+    async def _read(self, free: int) -> list[Delivery]:
+        reader = asyncio.create_task(self.consumer.read(free, block_ms=1000))
+        stopper = asyncio.create_task(self.stopping.wait())
+        try:
+            await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not reader.done():
+            reader.cancel()  # stopping: an entry read now would simply stay pending
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+            return []
+        try:
+            return reader.result()
+        except Exception as exc:
+            log.warning("read_failed", error=repr(exc))
+            await asyncio.sleep(1.0)
+            return []
+
+    async def _reclaim(self, free: int) -> list[Delivery]:
+        try:
+            claimed = await self.consumer.reclaim(self.settings.job_lock_ttl_seconds * 1000, free)
+        except Exception as exc:
+            log.warning("reclaim_failed", error=repr(exc))
+            return []
+        kept: list[Delivery] = []
+        for delivery in claimed:
+            count = await self.consumer.delivery_count(delivery)
+            if delivery.job_id is None or count > self.settings.max_deliveries:
+                reason = "undecodable" if delivery.job_id is None else f"deliveries:{count}"
+                await self._dead_letter(delivery, reason)
+            else:
+                log.info("entry_reclaimed", job_id=delivery.job_id, deliveries=count)
+                kept.append(delivery)
+        return kept
+
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        log.warning("entry_dead_lettered", job_id=delivery.job_id, reason=reason)
+        await self.consumer.dead_letter(delivery, reason)
+        if delivery.job_id is not None:
+            await self.store.finish(
+                delivery.job_id, uuid.uuid4().hex, delivery.entry_id,
+                error=JobError(code="processing_limit",
+                               message="the job failed on every delivery and was set aside",
+                               retryable=False),
+            )
+
+    def _spawn(self, pipeline: Pipeline, delivery: Delivery) -> None:
+        if delivery.job_id is None:
+            task = asyncio.create_task(self._dead_letter(delivery, "undecodable"))
+        else:
+            task = asyncio.create_task(self._guarded(pipeline, delivery))
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def _guarded(self, pipeline: Pipeline, delivery: Delivery) -> None:
+        """A job's failure is the job's, never the worker's."""
+        try:
+            await pipeline.process(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job_processing_error", job_id=delivery.job_id)
+
+    async def _drain(self, grace_seconds: float) -> None:
+        if self.in_flight:
+            log.info("worker_draining", running=len(self.in_flight), grace=grace_seconds)
+            _, pending = await asyncio.wait(self.in_flight, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()  # left unacknowledged: another worker reclaims it
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        await self.cpu.close()
