@@ -87,6 +87,18 @@ def link_density(node: Node, length: int | None = None) -> float:
     return min(1.0, link_len(node) / length)
 
 
+def find_inside(node: Node, selector: str) -> Node | None:
+    """First strict descendant matching selector (selectolax's css() also matches node)."""
+    child = node.child
+    while child is not None:
+        if child.is_element_node:
+            found = child.css_first(selector)
+            if found is not None:
+                return found
+        child = child.next
+    return None
+
+
 def has_ancestor(node: Node, tags: frozenset[str], max_depth: int = 12) -> bool:
     parent = node.parent
     depth = 0

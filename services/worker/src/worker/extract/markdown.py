@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from .dom import BLOCK_TAGS, Node, attr
+from .dom import BLOCK_TAGS, Node, attr, find_inside
 
 Block = tuple[str, str]
 
@@ -221,7 +221,7 @@ class Renderer:
 
     def _table(self, node: Node, depth: int) -> list[Block]:
         rows = [r for r in node.css("tr") if _nearest_table(r) == node]
-        if not rows or node.css_first("table") is not None:
+        if not rows or find_inside(node, "table") is not None:
             # A layout table: its cells are just containers.
             out: list[Block] = []
             for cell in node.css("td, th"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .dom import Node, attr, has_ancestor, link_density, norm
+from .dom import Node, attr, find_inside, has_ancestor, link_density, norm
 from .scoring import class_weight
 from .title import similarity
 
@@ -29,7 +29,7 @@ def is_data_table(table: Node) -> bool:
         return False
     if attr(table, "summary") or table.css_first("caption, col, colgroup, tfoot, thead, th"):
         return True
-    if table.css_first("table") is not None:
+    if find_inside(table, "table") is not None:
         return False
     rows = table.css("tr")
     columns = max((len(r.css("td, th")) for r in rows[:20]), default=0)

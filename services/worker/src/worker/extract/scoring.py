@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, link_density, norm
+from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, find_inside, class_id, link_density, norm
 
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
@@ -84,7 +84,7 @@ def _paragraphs(root: Node) -> list[tuple[Node, str, bool]]:
     found: list[tuple[Node, str, bool]] = []
     for node in root.css("p, pre, td, div, section, article, h2, h3"):
         if node.tag in ("div", "section", "article", "td") and (
-            node.css_first(BLOCK_SELECTOR) is not None
+            find_inside(node, BLOCK_SELECTOR) is not None
         ):
             if len(norm(node.text(deep=False))) >= 25:
                 found.extend((node, run, True) for run in _runs(node))
