@@ -53,8 +53,21 @@ def start_embedded_redis(url: str) -> subprocess.Popen[bytes]:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     print(f"run: starting embedded Redis ({binary}) on {host}:{port}, data in {DATA_DIR}")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(DATA_DIR),
-         "--save", "60 1", "--appendonly", "no", "--loglevel", "warning"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(DATA_DIR),
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
     )
     deadline = time.monotonic() + 10
     while not redis_answers(url):

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from redis.asyncio import Redis
-
 from jobcore.keys import Keys
 from jobcore.settings import Settings
 from jobcore.store import JobStore
+from redis.asyncio import Redis
+
 from tests.redis_server import private_redis
 
 

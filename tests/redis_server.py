@@ -60,8 +60,19 @@ def private_redis() -> Iterator[str]:
     if binary:
         with tempfile.TemporaryDirectory(prefix="recast-redis-") as workdir:
             port = free_port()
-            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--dir", workdir]
+            args = [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+            ]
             proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 url = f"redis://127.0.0.1:{port}/0"

@@ -4,7 +4,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
-
 from gateway.app import create_app
 from jobcore.settings import Settings
 

@@ -6,16 +6,17 @@ import asyncio
 
 import pytest
 from aiohttp.test_utils import TestClient
-from yarl import URL
-
 from jobcore.keys import Keys
 from jobcore.store import JobStore
+from yarl import URL
 
 PROBLEM = "application/problem+json"
 
 
 async def test_submit_creates_a_job_and_answers_202(client: TestClient) -> None:
-    resp = await client.post("/api/transform", json={"url": "https://example.com/a", "persona": "student"})
+    resp = await client.post(
+        "/api/transform", json={"url": "https://example.com/a", "persona": "student"}
+    )
     assert resp.status == 202
     body = await resp.json()
     assert body["status"] == "queued"
@@ -34,9 +35,17 @@ async def test_submit_creates_a_job_and_answers_202(client: TestClient) -> None:
 
 
 async def test_same_request_same_job_id_and_spelling_does_not_matter(client: TestClient) -> None:
-    first = await (await client.post("/api/transform", json={"url": "https://Example.com:443/a#top"})).json()
-    second = await (await client.post("/api/transform", json={"url": "https://example.com/a"})).json()
-    other = await (await client.post("/api/transform", json={"url": "https://example.com/a", "persona": "casual"})).json()
+    first = await (
+        await client.post("/api/transform", json={"url": "https://Example.com:443/a#top"})
+    ).json()
+    second = await (
+        await client.post("/api/transform", json={"url": "https://example.com/a"})
+    ).json()
+    other = await (
+        await client.post(
+            "/api/transform", json={"url": "https://example.com/a", "persona": "casual"}
+        )
+    ).json()
     assert first["jobId"] == second["jobId"]
     assert other["jobId"] != first["jobId"]
 
@@ -55,7 +64,9 @@ async def test_concurrent_identical_submits_one_entry(
 
 
 async def test_text_submission(client: TestClient) -> None:
-    resp = await client.post("/api/transform/text", json={"text": "Hello world. " * 20, "persona": "executive"})
+    resp = await client.post(
+        "/api/transform/text", json={"text": "Hello world. " * 20, "persona": "executive"}
+    )
     assert resp.status == 202
     snapshot = await (await client.get((await resp.json())["statusUrl"])).json()
     assert snapshot["kind"] == "text"
@@ -75,12 +86,22 @@ async def test_text_submission(client: TestClient) -> None:
         ("/api/transform", b'{"url": "http://user:pw@example.com/"}', 422, "credentials_in_url"),
         ("/api/transform", b'{"url": "http://example.com:22/"}', 422, "blocked_port"),
         ("/api/transform", b'{"url": "http://127.0.0.1/"}', 422, "blocked_address"),
-        ("/api/transform", b'{"url": "https://a.com/", "persona": "pirate"}', 422, "unknown_persona"),
+        (
+            "/api/transform",
+            b'{"url": "https://a.com/", "persona": "pirate"}',
+            422,
+            "unknown_persona",
+        ),
         ("/api/transform", b'{"url": "https://a.com/' + b"a" * 3000 + b'"}', 422, "url_too_long"),
         ("/api/transform/text", b'{"text": "   "}', 422, "invalid_text"),
         ("/api/transform/text", b'{"text": "a\\u0000b"}', 422, "invalid_text"),
         ("/api/transform/text", b'{"text": "\\ud800 lone"}', 400, "invalid_json"),
-        ("/api/transform", b'{"url": "https://a.com/", "url": "http://10.0.0.1/"}', 400, "invalid_json"),
+        (
+            "/api/transform",
+            b'{"url": "https://a.com/", "url": "http://10.0.0.1/"}',
+            400,
+            "invalid_json",
+        ),
         ("/api/transform", b"\xef\xbb\xbf{}", 400, "invalid_json"),
         ("/api/transform/text", b'{"text": "' + b"a" * 100_001 + b'"}', 422, "text_too_long"),
         ("/api/transform/text", b'{"text": "' + b"a" * 3_000_000 + b'"}', 413, "payload_too_large"),
@@ -121,8 +142,18 @@ async def test_validation_errors_name_the_field(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "job_id",
-    ["abc", "A" * 32, "0" * 31 + "g", "..%2F..%2Fadmin", "%2e%2e", "abc%2Fevents", "a%00b",
-     "%E2%80%AEabc", "%ff%fe", "0" * 64],
+    [
+        "abc",
+        "A" * 32,
+        "0" * 31 + "g",
+        "..%2F..%2Fadmin",
+        "%2e%2e",
+        "abc%2Fevents",
+        "a%00b",
+        "%E2%80%AEabc",
+        "%ff%fe",
+        "0" * 64,
+    ],
 )
 @pytest.mark.parametrize("suffix", ["", "/events"])
 async def test_malformed_job_id_is_400(client: TestClient, job_id: str, suffix: str) -> None:
@@ -139,7 +170,9 @@ async def test_unknown_job_is_404(client: TestClient) -> None:
 
 
 async def test_cancel_a_queued_job(client: TestClient) -> None:
-    accepted = await (await client.post("/api/transform", json={"url": "https://example.com/c"})).json()
+    accepted = await (
+        await client.post("/api/transform", json={"url": "https://example.com/c"})
+    ).json()
     resp = await client.delete(accepted["statusUrl"])
     assert resp.status == 200
     body = await resp.json()
@@ -184,7 +217,9 @@ async def test_openapi_describes_every_route(client: TestClient) -> None:
 async def test_rate_limit(aiohttp_client, settings) -> None:  # type: ignore[no-untyped-def]
     from gateway.app import create_app
 
-    limited = await aiohttp_client(create_app(type(settings)(**{**_fields(settings), "rate_limit_per_minute": 2})))
+    limited = await aiohttp_client(
+        create_app(type(settings)(**{**_fields(settings), "rate_limit_per_minute": 2}))
+    )
     statuses = [
         (await limited.post("/api/transform", json={"url": f"https://example.com/{i}"})).status
         for i in range(3)

@@ -8,20 +8,21 @@ import time
 from typing import Any
 
 import aiohttp
-
 from jobcore.sse import SseDecoder
 
 TERMINAL = {"completed", "failed", "cancelled"}
 
 
-async def submit(session: aiohttp.ClientSession, base: str, body: dict[str, Any],
-                 path: str = "/api/transform") -> tuple[int, dict[str, Any]]:
+async def submit(
+    session: aiohttp.ClientSession, base: str, body: dict[str, Any], path: str = "/api/transform"
+) -> tuple[int, dict[str, Any]]:
     async with session.post(base + path, json=body) as resp:
         return resp.status, await resp.json()
 
 
-async def poll(session: aiohttp.ClientSession, base: str, job_id: str,
-               deadline_seconds: float = 60) -> dict[str, Any]:
+async def poll(
+    session: aiohttp.ClientSession, base: str, job_id: str, deadline_seconds: float = 60
+) -> dict[str, Any]:
     """Poll until the job is terminal; fail after the deadline (the condition, not a sleep)."""
     deadline = time.monotonic() + deadline_seconds
     while True:
@@ -34,11 +35,13 @@ async def poll(session: aiohttp.ClientSession, base: str, job_id: str,
         await asyncio.sleep(0.05)
 
 
-async def read_events(session: aiohttp.ClientSession, url: str,
-                      deadline_seconds: float = 60,
-                      headers: dict[str, str] | None = None,
-                      events: list[tuple[str, str, dict[str, Any]]] | None = None,
-                      ) -> list[tuple[str, str, dict[str, Any]]]:
+async def read_events(
+    session: aiohttp.ClientSession,
+    url: str,
+    deadline_seconds: float = 60,
+    headers: dict[str, str] | None = None,
+    events: list[tuple[str, str, dict[str, Any]]] | None = None,
+) -> list[tuple[str, str, dict[str, Any]]]:
     """Every (id, event, snapshot) until the server closes the stream (appended as they come)."""
     events = [] if events is None else events
     decoder = SseDecoder()

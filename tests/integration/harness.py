@@ -147,8 +147,10 @@ class Services:
     def start(self, name: str, module: str, **extra_env: str) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         proc = subprocess.Popen(
-            [sys.executable, "-m", module], env={**self.env, **extra_env},
-            stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", module],
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         self.procs[name] = proc
@@ -186,7 +188,11 @@ class Services:
 
 @contextlib.contextmanager
 def running_services(
-    redis_url: str, prefix: str, pages: PageServer, log_dir: Path, workers: int = 1,
+    redis_url: str,
+    prefix: str,
+    pages: PageServer,
+    log_dir: Path,
+    workers: int = 1,
     **env: str,
 ) -> Iterator[Services]:
     services = Services(

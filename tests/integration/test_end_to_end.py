@@ -38,7 +38,9 @@ async def test_a_page_is_fetched_extracted_and_transformed(
         assert "tide pool" in data["markdown"].lower()
         assert data["metadata"]["siteName"] == "Shoreline Notes"
 
-        again_status, again = await submit(session, services.base, {"url": url, "persona": "student"})
+        again_status, again = await submit(
+            session, services.base, {"url": url, "persona": "student"}
+        )
         assert again_status == 200
         assert again["cached"] is True
         assert again["jobId"] == accepted["jobId"]
@@ -119,7 +121,9 @@ async def test_sse_for_a_job_that_finished_before_subscribing(
     services: Services, pages: PageServer
 ) -> None:
     async with aiohttp.ClientSession() as session:
-        _, accepted = await submit(session, services.base, {"url": f"{pages.base}/site/latin1.html"})
+        _, accepted = await submit(
+            session, services.base, {"url": f"{pages.base}/site/latin1.html"}
+        )
         await poll(session, services.base, accepted["jobId"])
         events = await read_events(session, services.base + accepted["eventsUrl"])
         assert len(events) == 1
@@ -127,7 +131,8 @@ async def test_sse_for_a_job_that_finished_before_subscribing(
         assert events[0][2]["data"]["title"] == "Café Notes"
         # Resuming after the last event id: nothing new, the stream just closes.
         resumed = await read_events(
-            session, services.base + accepted["eventsUrl"],
+            session,
+            services.base + accepted["eventsUrl"],
             headers={"Last-Event-ID": events[0][0]},
         )
         assert resumed == []

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from redis.asyncio import Redis
-
 from jobcore.jobid import job_id_for
 from jobcore.keys import GROUP, Keys
 from jobcore.models import JobError, JobSpec, TransformResult
 from jobcore.store import JobStore
+from redis.asyncio import Redis
 
 
 def _spec(url: str = "https://example.com/a") -> JobSpec:
@@ -18,8 +17,14 @@ def _spec(url: str = "https://example.com/a") -> JobSpec:
 
 def _result() -> TransformResult:
     return TransformResult(
-        title="T", summary="S", key_points=[], markdown="# T", word_count=1,
-        reading_time_minutes=1, persona="professional", engine="test",
+        title="T",
+        summary="S",
+        key_points=[],
+        markdown="# T",
+        word_count=1,
+        reading_time_minutes=1,
+        persona="professional",
+        engine="test",
     )
 
 
@@ -134,6 +139,8 @@ async def test_queue_bound_refuses_new_jobs(store: JobStore) -> None:
         if store.keys.partition(job_id_for("url", f"https://example.com/g{i}", "professional"))
         == store.keys.partition(first)
     )
-    assert (await store.submit(first, _spec(), refresh=False, max_stream_len=1)).outcome == "created"
+    assert (
+        await store.submit(first, _spec(), refresh=False, max_stream_len=1)
+    ).outcome == "created"
     outcome = await store.submit(second, _spec("https://x.org/"), refresh=False, max_stream_len=1)
     assert outcome.outcome == "queue_full"

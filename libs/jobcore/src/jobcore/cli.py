@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import aiohttp
 import msgspec
@@ -28,7 +28,14 @@ from jobcore.client import (
 )
 from jobcore.models import JobSnapshot, TransformResult
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT, EXIT_UNAVAILABLE = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+)
 
 
 class Progress:
@@ -68,8 +75,11 @@ def render(result: TransformResult, as_json: bool) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recast", description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default=os.environ.get("RECAST_SERVER", DEFAULT_SERVER),
-                        help="gateway URL (env RECAST_SERVER; default %(default)s)")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("RECAST_SERVER", DEFAULT_SERVER),
+        help="gateway URL (env RECAST_SERVER; default %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     sub = parser.add_subparsers(dest="command", required=True)
     web = sub.add_parser("webpage", help="transform a web page")
@@ -94,17 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_input(name: str, binary: bool = False) -> Any:
+def _read_bytes(name: str) -> bytes:
     if name == "-":
-        return sys.stdin.buffer.read() if binary else sys.stdin.read()
-    with open(name, "rb" if binary else "r", **({} if binary else {"encoding": "utf-8"})) as f:
+        return sys.stdin.buffer.read()
+    with open(name, "rb") as f:
         return f.read()
+
+
+def _read_text(name: str) -> str:
+    return _read_bytes(name).decode("utf-8", errors="replace")
 
 
 def extract_command(args: argparse.Namespace) -> int:
     from worker.extract import extract_article  # the worker package does the parsing
 
-    article = extract_article(_read_input(args.file, binary=True), args.url)
+    article = extract_article(_read_bytes(args.file), args.url)
     if args.format == "json":
         sys.stdout.write(msgspec.json.format(msgspec.json.encode(article).decode(), indent=2))
     else:
@@ -130,13 +144,20 @@ async def _remote(args: argparse.Namespace) -> int:
             result = await client.follow(args.job_id, on_progress=progress)
         else:
             poll = PollOptions(args.max_attempts, args.interval, progress)
-            follow = "sse" if args.sse else "poll"
+            follow: Literal["poll", "sse"] = "sse" if args.sse else "poll"
             if cmd == "webpage":
-                result = await client.webpage(args.url, args.persona, poll=poll, follow=follow,
-                                              refresh=args.refresh)
+                result = await client.webpage(
+                    args.url, args.persona, poll=poll, follow=follow, refresh=args.refresh
+                )
             else:
-                result = await client.text(_read_input(args.file), args.persona, title=args.title,
-                                           poll=poll, follow=follow, refresh=args.refresh)
+                result = await client.text(
+                    _read_text(args.file),
+                    args.persona,
+                    title=args.title,
+                    poll=poll,
+                    follow=follow,
+                    refresh=args.refresh,
+                )
         print(render(result, args.json))
         return EXIT_OK
 

@@ -142,9 +142,7 @@ class AsyncRecastClient:
                 raise ApiError(resp.status, problem, raw.decode("utf-8", "replace"))
             return resp.status, raw
 
-    async def submit(
-        self, kind: Literal["url", "text"], payload: dict[str, Any]
-    ) -> Submitted:
+    async def submit(self, kind: Literal["url", "text"], payload: dict[str, Any]) -> Submitted:
         path = "/api/transform" if kind == "url" else "/api/transform/text"
         status, raw = await self._request("POST", path, payload)
         if status == 200:
@@ -154,15 +152,25 @@ class AsyncRecastClient:
         return Submitted(accepted.job_id, accepted=accepted)
 
     async def webpage(
-        self, url: str, persona: str = "professional", *, poll: PollOptions | None = None,
-        follow: Literal["poll", "sse"] = "poll", refresh: bool = False,
+        self,
+        url: str,
+        persona: str = "professional",
+        *,
+        poll: PollOptions | None = None,
+        follow: Literal["poll", "sse"] = "poll",
+        refresh: bool = False,
     ) -> TransformResult:
         submitted = await self.submit("url", {"url": url, "persona": persona, "refresh": refresh})
         return await self._complete(submitted, poll or PollOptions(), follow)
 
     async def text(
-        self, text: str, persona: str = "professional", *, title: str | None = None,
-        poll: PollOptions | None = None, follow: Literal["poll", "sse"] = "poll",
+        self,
+        text: str,
+        persona: str = "professional",
+        *,
+        title: str | None = None,
+        poll: PollOptions | None = None,
+        follow: Literal["poll", "sse"] = "poll",
         refresh: bool = False,
     ) -> TransformResult:
         payload: dict[str, Any] = {"text": text, "persona": persona, "refresh": refresh}
@@ -207,7 +215,10 @@ class AsyncRecastClient:
         raise PollTimeout(job_id, poll.max_attempts)
 
     async def follow(
-        self, job_id: str, *, on_progress: ProgressCallback | None = None,
+        self,
+        job_id: str,
+        *,
+        on_progress: ProgressCallback | None = None,
         reconnects: int = 5,
     ) -> TransformResult:
         """Follow the job's SSE stream to its end, reconnecting with Last-Event-ID."""
@@ -228,7 +239,8 @@ class AsyncRecastClient:
                 headers["Last-Event-ID"] = decoder.last_id
             try:
                 async with self.session.get(
-                    f"{self.server}/api/transform/jobs/{job_id}/events", headers=headers,
+                    f"{self.server}/api/transform/jobs/{job_id}/events",
+                    headers=headers,
                     timeout=aiohttp.ClientTimeout(total=None, sock_read=120),
                 ) as resp:
                     if resp.status >= 400:
@@ -241,7 +253,7 @@ class AsyncRecastClient:
                         yield snapshot
                         if snapshot.status in ("completed", "failed", "cancelled"):
                             return
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientConnectionError):
                 pass
             failures += 1
             await asyncio.sleep(min(5.0, 0.25 * 2**failures))

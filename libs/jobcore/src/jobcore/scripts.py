@@ -26,11 +26,15 @@ SNAPSHOT_FIELDS: Final = (
     "error",
 )
 
-_PRELUDE = """
-local SNAPSHOT = {%s}
+_SNAPSHOT_LIST = ", ".join(f"'{f}'" for f in SNAPSHOT_FIELDS)
+_PRELUDE = (
+    "local SNAPSHOT = {"
+    + _SNAPSHOT_LIST
+    + "}"
+    + """
 local function now_ms()
   local t = redis.call('TIME')
-  return string.format('%%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 end
 local function snapshot(key)
   return redis.call('HMGET', key, unpack(SNAPSHOT))
@@ -41,14 +45,17 @@ local function bump(key, pub, channel)
   redis.call(pub, channel, tostring(seq))
   return seq
 end
-""" % ", ".join(f"'{f}'" for f in SNAPSHOT_FIELDS)
+"""
+)
 
 # SUBMIT — create-or-join in one step.
 # KEYS: job, cache, stream, events
 # ARGV: job_id, kind, persona, spec_json, source_url, job_ttl, refresh(0|1), max_stream_len, pub
 # returns {'cached', result_json} | {'joined', snapshot...} | {'created', snapshot...}
 #         | {'queue_full'}
-SUBMIT: Final = _PRELUDE + """
+SUBMIT: Final = (
+    _PRELUDE
+    + """
 if ARGV[7] ~= '1' then
   local cached = redis.call('GET', KEYS[2])
   if cached then return {'cached', cached} end
@@ -76,13 +83,16 @@ local snap = snapshot(KEYS[1])
 table.insert(snap, 1, 'created')
 return snap
 """
+)
 
 # START — a worker takes a delivered entry and begins a new attempt.
 # KEYS: job, lock, events, stream
 # ARGV: token, lock_ttl_ms, entry_id, stage, progress, pub, group
 # returns {'started', attempts, spec_json} | {'missing'} | {'terminal'} | {'stale'}
 #         | {'locked'}
-START: Final = _PRELUDE + """
+START: Final = (
+    _PRELUDE
+    + """
 local job = redis.call('HMGET', KEYS[1], 'status', 'entry', 'spec')
 if not job[1] then return {'missing'} end
 if job[2] ~= ARGV[3] then return {'stale'} end
@@ -96,12 +106,15 @@ redis.call('HDEL', KEYS[1], 'error', 'result')
 bump(KEYS[1], ARGV[6], KEYS[3])
 return {'started', attempts, job[3]}
 """
+)
 
 # UPDATE — progress inside an attempt (never backwards), or a retry's new attempt.
 # KEYS: job, lock, events
 # ARGV: token, stage, progress, pub, new_attempt(0|1), error_json ('' for none)
 # returns 'ok' | 'lost' | the job's status when it is no longer running (e.g. 'cancelled')
-UPDATE: Final = _PRELUDE + """
+UPDATE: Final = (
+    _PRELUDE
+    + """
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return 'lost' end
 local job = redis.call('HMGET', KEYS[1], 'status', 'progress')
@@ -118,6 +131,7 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[6]) end
 bump(KEYS[1], ARGV[4], KEYS[3])
 return 'ok'
 """
+)
 
 # RENEW — extend the lease and reset the entry's idle time, so reclaim (which
 # looks at idle time, a server-side clock) never takes a job from a live worker.
@@ -137,7 +151,9 @@ return redis.call('HGET', KEYS[3], 'status') or 'missing'
 # KEYS: job, lock, cache, events, stream
 # ARGV: token, status(completed|failed), payload_json, cache_ttl, job_ttl, pub, group, entry_id
 # returns 'ok' | 'lost' | 'missing' | the terminal status the job already has
-FINISH: Final = _PRELUDE + """
+FINISH: Final = (
+    _PRELUDE
+    + """
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return 'lost' end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -162,12 +178,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 ack()
 return 'ok'
 """
+)
 
 # CANCEL — a queued or running job becomes cancelled; a queued entry is removed.
 # KEYS: job, events, stream
 # ARGV: error_json, pub, group
 # returns {'cancelled', snapshot...} | {'missing'} | {status, snapshot...} when already terminal
-CANCEL: Final = _PRELUDE + """
+CANCEL: Final = (
+    _PRELUDE
+    + """
 local job = redis.call('HMGET', KEYS[1], 'status', 'entry')
 if not job[1] then return {'missing'} end
 if job[1] == 'queued' or job[1] == 'running' then
@@ -184,3 +203,4 @@ local snap = snapshot(KEYS[1])
 table.insert(snap, 1, job[1])
 return snap
 """
+)

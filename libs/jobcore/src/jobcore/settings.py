@@ -60,9 +60,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "info"
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str], env_file: str | Path | None = ".env"
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str], env_file: str | Path | None = ".env") -> Settings:
         """Build settings from ``environ``, falling back to ``env_file`` for unset names."""
         values: dict[str, str] = {}
         if env_file is not None and Path(env_file).is_file():

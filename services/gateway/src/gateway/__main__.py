@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 from aiohttp import web
+from jobcore.logs import configure_logging
+from jobcore.loop import new_event_loop
+from jobcore.settings import Settings
 
 from gateway.app import create_app
-from jobcore.loop import new_event_loop
-from jobcore.logs import configure_logging
-from jobcore.settings import Settings
 
 
 def main() -> None:

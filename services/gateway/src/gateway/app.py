@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from redis.asyncio import Redis
-
-from gateway import sse, views
-from gateway.hub import EventHub
-from gateway.keys import HUB, LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
-from gateway.metrics import Metrics
-from gateway.middlewares import cors, problems, request_context
-from gateway.openapi import RouteSpec, build_openapi, openapi_handler
-from gateway.ratelimit import RateLimiter
-from gateway.static import add_static_routes
 from jobcore import __version__
 from jobcore.connection import connect
 from jobcore.keys import Keys
@@ -32,28 +23,73 @@ from jobcore.netpolicy import AddressPolicy
 from jobcore.personas import load_personas
 from jobcore.settings import Settings
 from jobcore.store import JobStore
+from redis.asyncio import Redis
+
+from gateway import sse, views
+from gateway.hub import EventHub
+from gateway.keys import HUB, LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
+from gateway.metrics import Metrics
+from gateway.middlewares import cors, problems, request_context
+from gateway.openapi import RouteSpec, build_openapi, openapi_handler
+from gateway.ratelimit import RateLimiter
+from gateway.static import add_static_routes
 
 JOB = "/api/transform/jobs/{jobId}"
 SUBMIT_ERRORS = (400, 413, 415, 422, 429, 503)
 
 ROUTES: list[RouteSpec] = [
-    RouteSpec("POST", "/api/transform", views.submit_url, "Transform a web page",
-              TransformRequest, {200: CachedResult, 202: JobAccepted}, SUBMIT_ERRORS),
-    RouteSpec("POST", "/api/transform/text", views.submit_text, "Transform a text",
-              TextRequest, {200: CachedResult, 202: JobAccepted}, SUBMIT_ERRORS),
-    RouteSpec("GET", JOB, views.get_job, "A job's snapshot", None, {200: JobSnapshot},
-              (400, 404, 503)),
-    RouteSpec("DELETE", JOB, views.cancel_job, "Cancel a queued or running job", None,
-              {200: JobSnapshot}, (400, 404, 409, 503)),
-    RouteSpec("GET", JOB + "/events", sse.job_events, "Follow a job (Server-Sent Events)",
-              None, {200: "text/event-stream"}, (400, 404, 429, 503)),
-    RouteSpec("GET", "/api/personas", views.personas, "The reader personas", None,
-              {200: PersonaList}),
+    RouteSpec(
+        "POST",
+        "/api/transform",
+        views.submit_url,
+        "Transform a web page",
+        TransformRequest,
+        {200: CachedResult, 202: JobAccepted},
+        SUBMIT_ERRORS,
+    ),
+    RouteSpec(
+        "POST",
+        "/api/transform/text",
+        views.submit_text,
+        "Transform a text",
+        TextRequest,
+        {200: CachedResult, 202: JobAccepted},
+        SUBMIT_ERRORS,
+    ),
+    RouteSpec(
+        "GET", JOB, views.get_job, "A job's snapshot", None, {200: JobSnapshot}, (400, 404, 503)
+    ),
+    RouteSpec(
+        "DELETE",
+        JOB,
+        views.cancel_job,
+        "Cancel a queued or running job",
+        None,
+        {200: JobSnapshot},
+        (400, 404, 409, 503),
+    ),
+    RouteSpec(
+        "GET",
+        JOB + "/events",
+        sse.job_events,
+        "Follow a job (Server-Sent Events)",
+        None,
+        {200: "text/event-stream"},
+        (400, 404, 429, 503),
+    ),
+    RouteSpec(
+        "GET", "/api/personas", views.personas, "The reader personas", None, {200: PersonaList}
+    ),
     RouteSpec("GET", "/healthz", views.healthz, "Liveness", None, {200: Health}),
-    RouteSpec("GET", "/readyz", views.readyz, "Readiness (Redis reachable)", None,
-              {200: Health, 503: Health}),
-    RouteSpec("GET", "/metrics", views.metrics, "Prometheus metrics", None,
-              {200: "text/plain"}),
+    RouteSpec(
+        "GET",
+        "/readyz",
+        views.readyz,
+        "Readiness (Redis reachable)",
+        None,
+        {200: Health, 503: Health},
+    ),
+    RouteSpec("GET", "/metrics", views.metrics, "Prometheus metrics", None, {200: "text/plain"}),
 ]
 
 
@@ -72,8 +108,12 @@ def create_app(settings: Settings, *, redis: Redis | None = None) -> web.Applica
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     document = build_openapi(
-        [*ROUTES, RouteSpec("GET", "/openapi.json", None, "This document", None,
-                            {200: "application/json"})],
+        [
+            *ROUTES,
+            RouteSpec(
+                "GET", "/openapi.json", None, "This document", None, {200: "application/json"}
+            ),
+        ],
         __version__,
     )
     app.router.add_get("/openapi.json", openapi_handler(document))
@@ -101,10 +141,9 @@ def _redis_context(settings: Settings, injected: Redis | None):  # type: ignore[
         app[LIMITER] = RateLimiter(client, keys, settings.rate_limit_per_minute)
         app[METRICS].gauges["recast_sse_streams"] = lambda: hub.stream_count
         await hub.start()
-        try:
+        # Redis may come later: /readyz reports it, and workers create the groups too.
+        with contextlib.suppress(Exception):
             await store.ensure_groups()
-        except Exception:  # Redis may come later; /readyz reports it and workers create groups
-            pass
         yield
         await hub.close()
         if injected is None:

@@ -13,11 +13,10 @@ import contextlib
 from dataclasses import dataclass, field
 
 import structlog
-from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
-
 from jobcore.models import JobSnapshot
 from jobcore.store import JobStore
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 log = structlog.get_logger("gateway.hub")
 
@@ -77,9 +76,9 @@ class EventHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         if self._pubsub is not None:
-            await self._pubsub.aclose()
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    async def subscribe(self, job_id: str, *, timeout: float = 5.0) -> Subscription:
+    async def subscribe(self, job_id: str, *, confirm_within: float = 5.0) -> Subscription:
         """Subscribe, and return only once Redis has confirmed the subscription."""
         name = self.store.keys.events(job_id)
         channel = self._channels.get(name)
@@ -90,7 +89,7 @@ class EventHub:
         sub = Subscription(job_id)
         channel.subscribers.add(sub)
         try:
-            await asyncio.wait_for(channel.ready.wait(), timeout)
+            await asyncio.wait_for(channel.ready.wait(), confirm_within)
         except BaseException:
             await self.unsubscribe(sub)
             raise

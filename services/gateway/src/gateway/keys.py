@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from aiohttp import web
+from jobcore.netpolicy import AddressPolicy
+from jobcore.personas import PersonaSpec
+from jobcore.settings import Settings
+from jobcore.store import JobStore
 from redis.asyncio import Redis
 
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
-from jobcore.netpolicy import AddressPolicy
-from jobcore.personas import PersonaSpec
-from jobcore.settings import Settings
-from jobcore.store import JobStore
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)

@@ -29,7 +29,9 @@ class Metrics:
             "# HELP recast_submits_total Submissions by outcome (created, joined, cached, ...).",
             "# TYPE recast_submits_total counter",
         ]
-        lines += [f'recast_submits_total{{outcome="{k}"}} {v}' for k, v in sorted(self.submits.items())]
+        lines += [
+            f'recast_submits_total{{outcome="{k}"}} {v}' for k, v in sorted(self.submits.items())
+        ]
         for name, read in sorted(self.gauges.items()):
             lines += [f"# TYPE {name} gauge", f"{name} {read()}"]
         return "\n".join(lines) + "\n"

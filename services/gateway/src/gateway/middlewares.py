@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
+from jobcore.errors import RequestRejected
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
 from gateway.keys import METRICS, SETTINGS
 from gateway.problems import ProblemError, problem_response
-from jobcore.errors import RequestRejected
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = structlog.get_logger("gateway")
@@ -58,11 +58,16 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except ProblemError as exc:
         return problem_response(
-            exc.code, exc.detail, errors=exc.errors, retry_after=exc.retry_after,
+            exc.code,
+            exc.detail,
+            errors=exc.errors,
+            retry_after=exc.retry_after,
             instance=request.path[:200],
         )
     except RequestRejected as exc:
-        return problem_response(exc.code, exc.message, status=exc.status, instance=request.path[:200])
+        return problem_response(
+            exc.code, exc.message, status=exc.status, instance=request.path[:200]
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
-
 from jobcore.jobid import JOB_ID_PATTERN
 from jobcore.models import Problem
 
@@ -41,8 +40,12 @@ def build_openapi(routes: list[RouteSpec], version: str) -> dict[str, Any]:
         params = re.findall(r"{(\w+)}", route.path)
         if params:
             operation["parameters"] = [
-                {"name": p, "in": "path", "required": True,
-                 "schema": {"type": "string", "pattern": JOB_ID_PATTERN}}
+                {
+                    "name": p,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": JOB_ID_PATTERN},
+                }
                 for p in params
             ]
         if route.request is not None:

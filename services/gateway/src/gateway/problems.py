@@ -6,7 +6,6 @@ from typing import Final
 
 import msgspec
 from aiohttp import web
-
 from jobcore.models import FieldError, Problem
 
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
-
 from jobcore.keys import Keys
+from redis.asyncio import Redis
 
 
 class RateLimiter:

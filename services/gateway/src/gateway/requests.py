@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
+from jobcore.jobid import is_job_id
+from jobcore.models import FieldError
 
 from gateway.keys import SETTINGS
 from gateway.problems import ProblemError
-from jobcore.jobid import is_job_id
-from jobcore.models import FieldError
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json",)

@@ -15,12 +15,12 @@ from collections import Counter
 import msgspec
 import structlog
 from aiohttp import web
+from jobcore.models import JobSnapshot
+from jobcore.states import TERMINAL
 
 from gateway.keys import HUB, SETTINGS, STORE
 from gateway.problems import ProblemError
 from gateway.requests import client_identity, job_id_from
-from jobcore.models import JobSnapshot
-from jobcore.states import TERMINAL
 
 log = structlog.get_logger("gateway.sse")
 _encoder = msgspec.json.Encoder()
@@ -53,11 +53,13 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     per_client = request.app[STREAMS_PER_CLIENT]
     client = client_identity(request)
     if hub.stream_count >= settings.sse_max_streams:
-        raise ProblemError("too_many_streams", "this gateway has no room for more streams",
-                           retry_after=5)
+        raise ProblemError(
+            "too_many_streams", "this gateway has no room for more streams", retry_after=5
+        )
     if per_client[client] >= settings.sse_max_streams_per_client:
-        raise ProblemError("too_many_streams", "too many open event streams from this client",
-                           retry_after=5)
+        raise ProblemError(
+            "too_many_streams", "too many open event streams from this client", retry_after=5
+        )
     per_client[client] += 1
     try:
         return await _stream(request, job_id, last_event_id(request))

@@ -7,10 +7,6 @@ import re
 
 import msgspec
 from aiohttp import web
-
-from gateway.keys import LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
-from gateway.problems import ProblemError
-from gateway.requests import client_identity, decode_body, job_id_from
 from jobcore.jobid import job_id_for, text_digest
 from jobcore.models import (
     CachedResult,
@@ -22,6 +18,10 @@ from jobcore.models import (
     TransformRequest,
 )
 from jobcore.urls import canonical_url, parse_submit_url
+
+from gateway.keys import LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
+from gateway.problems import ProblemError
+from gateway.requests import client_identity, decode_body, job_id_from
 
 _encoder = msgspec.json.Encoder()
 # Text may hold tabs and newlines; other control characters and lone surrogates are refused.

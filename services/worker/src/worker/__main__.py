@@ -10,6 +10,7 @@ from jobcore.connection import connect
 from jobcore.logs import configure_logging
 from jobcore.loop import new_event_loop
 from jobcore.settings import Settings
+
 from worker.runner import Worker
 
 

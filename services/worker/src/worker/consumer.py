@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from jobcore.jobid import is_job_id
 from jobcore.keys import GROUP, Keys
+from redis.asyncio import Redis
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +45,15 @@ class StreamConsumer:
         """New entries from every partition (or, with ``pending``, our own unacknowledged ones)."""
         start = "0" if pending else ">"
         reply = await self.redis.xreadgroup(
-            GROUP, self.name, dict.fromkeys(self.streams, start), count=count,
+            GROUP,
+            self.name,
+            dict.fromkeys(self.streams, start),
+            count=count,
             block=None if pending else block_ms,
         )
         deliveries: list[Delivery] = []
-        for stream, entries in reply or []:
+        rows: list[Any] = list(reply or [])
+        for stream, entries in rows:
             name = _text(stream)
             deliveries += [parse_entry(name, eid, fields) for eid, fields in entries]
         return deliveries

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import structlog
-
 from jobcore.errors import JobFailure
 from jobcore.models import JobError, JobSpec, TransformResult
 from jobcore.personas import PersonaSpec
 from jobcore.states import STAGE_PROGRESS
 from jobcore.store import JobStore
+
 from worker.article import Article
 from worker.consumer import Delivery
 from worker.extract import extract_article
@@ -81,8 +81,11 @@ class Pipeline:
         job_id, token = delivery.job_id, secrets.token_hex(16)
         first_stage = "fetching" if delivery.kind == "url" else "extracting"
         started = await self.store.start(
-            job_id, token, delivery.entry_id,
-            stage=first_stage, progress=STAGE_PROGRESS[first_stage],
+            job_id,
+            token,
+            delivery.entry_id,
+            stage=first_stage,
+            progress=STAGE_PROGRESS[first_stage],
         )
         if started.outcome in ("missing", "terminal", "stale"):
             await self.store.acknowledge(job_id, delivery.entry_id)
@@ -98,7 +101,12 @@ class Pipeline:
 
 class _JobRun:
     def __init__(
-        self, pipeline: Pipeline, delivery: Delivery, token: str, spec: JobSpec, attempts: int,
+        self,
+        pipeline: Pipeline,
+        delivery: Delivery,
+        token: str,
+        spec: JobSpec,
+        attempts: int,
         first_stage: str,
     ) -> None:
         self.p = pipeline
@@ -130,11 +138,16 @@ class _JobRun:
         if outcome in ("cancelled", "missing"):
             # Acknowledge through the fenced finish, which sees the status and writes nothing.
             await self.p.store.finish(
-                self.job_id, self.token, self.delivery.entry_id,
+                self.job_id,
+                self.token,
+                self.delivery.entry_id,
                 error=JobError(code="cancelled", message="cancelled", retryable=True),
             )
         log.info(
-            "job_done", outcome=outcome, attempts=self.attempts, persona=self.spec.persona,
+            "job_done",
+            outcome=outcome,
+            attempts=self.attempts,
+            persona=self.spec.persona,
             ms=round((time.perf_counter() - self.started) * 1000, 1),
             stages={k: round(v, 1) for k, v in self.stage_ms.items()},
         )
@@ -162,8 +175,10 @@ class _JobRun:
                 result = await self._steps()
             except JobFailure as failure:
                 error = JobError(
-                    code=failure.code, message=failure.message[:500],
-                    retryable=failure.retryable, upstream_status=failure.upstream_status,
+                    code=failure.code,
+                    message=failure.message[:500],
+                    retryable=failure.retryable,
+                    upstream_status=failure.upstream_status,
                 )
                 if failure.retryable and self.attempts < self.p.config.max_attempts:
                     await self._retry(error)
@@ -194,16 +209,22 @@ class _JobRun:
         )
         if outcome == "lost":
             log.warning("lease_lost_result_dropped")
-        return "completed" if outcome == "ok" and result else (
-            f"failed:{error.code}" if outcome == "ok" and error else outcome
+        return (
+            "completed"
+            if outcome == "ok" and result
+            else (f"failed:{error.code}" if outcome == "ok" and error else outcome)
         )
 
     async def _progress(
         self, stage: str, *, new_attempt: bool = False, error: JobError | None = None
     ) -> None:
         status = await self.p.store.update(
-            self.job_id, self.token, stage=stage, progress=STAGE_PROGRESS[stage],
-            new_attempt=new_attempt, error=error,
+            self.job_id,
+            self.token,
+            stage=stage,
+            progress=STAGE_PROGRESS[stage],
+            new_attempt=new_attempt,
+            error=error,
         )
         if status != "ok":
             raise _Stop(status)

@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 
 import aiohttp
 import structlog
-from redis.asyncio import Redis
-
 from jobcore.keys import Keys
 from jobcore.models import JobError
 from jobcore.netpolicy import AddressPolicy
 from jobcore.personas import load_personas
 from jobcore.settings import Settings
 from jobcore.store import JobStore
+from redis.asyncio import Redis
+
 from worker.consumer import Delivery, StreamConsumer
 from worker.fetch import FetchLimits, fetch_page, make_session
 from worker.pipeline import CpuRunner, Pipeline, PipelineConfig
@@ -64,7 +64,8 @@ class Worker:
         self.name = name or consumer_name(settings)
         self.keys = Keys(settings.key_prefix, settings.stream_partitions)
         self.store = JobStore(
-            redis, self.keys,
+            redis,
+            self.keys,
             job_ttl=settings.job_ttl_seconds,
             cache_ttl=settings.cache_ttl_seconds,
             lock_ttl=settings.job_lock_ttl_seconds,
@@ -81,11 +82,13 @@ class Worker:
         await self.store.ensure_groups()
         async with make_session(self.policy, self.limits) as session:
             pipeline = self._pipeline(session)
-            log.info("worker_started", consumer=self.name,
-                     concurrency=self.settings.worker_concurrency)
+            log.info(
+                "worker_started", consumer=self.name, concurrency=self.settings.worker_concurrency
+            )
             # Entries this consumer name already holds (a restart with a fixed name).
-            self.backlog += await self.consumer.read(self.settings.worker_concurrency, 0,
-                                                     pending=True)
+            self.backlog += await self.consumer.read(
+                self.settings.worker_concurrency, 0, pending=True
+            )
             try:
                 await self._loop(pipeline)
             finally:
@@ -168,10 +171,14 @@ class Worker:
         await self.consumer.dead_letter(delivery, reason)
         if delivery.job_id is not None:
             await self.store.finish(
-                delivery.job_id, uuid.uuid4().hex, delivery.entry_id,
-                error=JobError(code="processing_limit",
-                               message="the job failed on every delivery and was set aside",
-                               retryable=False),
+                delivery.job_id,
+                uuid.uuid4().hex,
+                delivery.entry_id,
+                error=JobError(
+                    code="processing_limit",
+                    message="the job failed on every delivery and was set aside",
+                    retryable=False,
+                ),
             )
 
     def _spawn(self, pipeline: Pipeline, delivery: Delivery) -> None:
