@@ -18,7 +18,7 @@ from worker.mdblocks import Block, list_items, strip_links
 from worker.readability_stats import markdown_word_count
 from worker.sentences import split_sentences
 from worker.simplify import simplify
-from worker.summarize import Sentence
+from worker.summarize import GRADE_SLACK, Sentence
 
 _INLINE_IMAGE_RE: Final = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
 _DIGIT_RE: Final = re.compile(r"\d")
@@ -94,6 +94,8 @@ def trim(
     )
     chosen: dict[int, str] = {}
     left = budget
+    # With a reading target, paragraphs are rebuilt from their readable sentences only.
+    plain_only = persona.reading.target_grade is not None
     for _, i in ranked:
         if left < MIN_PIECE_WORDS:
             break
@@ -103,7 +105,7 @@ def trim(
         room = left - head_cost
         if room < MIN_PIECE_WORDS:
             continue
-        md = _fit(blocks[i], by_block[i], room, title)
+        md = _fit(blocks[i], _readable(by_block[i], persona), room, title, plain_only)
         if md is None:
             continue
         chosen.update(head_md)
@@ -134,8 +136,17 @@ def _value(b: Block, sents: list[Sentence], persona: PersonaSpec) -> float | Non
     return value
 
 
-def _fit(b: Block, sents: list[Sentence], room: int, title: str) -> str | None:
+def _readable(sents: list[Sentence], persona: PersonaSpec) -> list[Sentence]:
+    target = persona.reading.target_grade
+    if target is None:
+        return sents
+    return [s for s in sents if s.grade <= target + GRADE_SLACK]
+
+
+def _fit(b: Block, sents: list[Sentence], room: int, title: str, plain_only: bool) -> str | None:
     md = render_block(b, title)
+    if plain_only and b.kind == "paragraph":
+        return _condense(sents, room) if sents else None
     if markdown_word_count(md) <= room:
         return md
     if b.kind == "paragraph" and sents:

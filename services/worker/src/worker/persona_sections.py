@@ -151,8 +151,9 @@ def is_action(s: Sentence) -> bool:
     return bool(_MODAL_RE.search(text))
 
 
-def action_items(sentences: list[Sentence], limit: int) -> list[Sentence]:
-    picked = [s for s in sentences if is_action(s)]
+def action_items(sentences: list[Sentence], limit: int, used: frozenset[int]) -> list[Sentence]:
+    # Sentences already shown as key points are not repeated as actions.
+    picked = [s for s in sentences if s.index not in used and is_action(s)]
     # Steps in lists are the clearest actions; after that, the most salient.
     picked.sort(key=lambda s: (s.kind != "list", -s.score, s.index))
     return sorted(_distinct(picked, limit), key=lambda s: s.index)

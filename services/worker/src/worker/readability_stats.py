@@ -8,6 +8,7 @@ close enough to ``textstat`` to steer the engine and to report a level.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 _WORD_RE: Final = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
@@ -44,13 +45,14 @@ def words(text: str) -> list[str]:
 
 
 def count_words(text: str) -> int:
-    return sum(1 for _ in _WORD_RE.finditer(text))
+    return len(_WORD_RE.findall(text))
 
 
 def markdown_word_count(markdown: str) -> int:
     return count_words(markdown_to_text(markdown))
 
 
+@lru_cache(maxsize=1 << 16)
 def syllables(word: str) -> int:
     w = word.lower().strip("'’.-")
     if not w:

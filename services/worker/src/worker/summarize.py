@@ -16,11 +16,23 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from worker.mdblocks import Block, list_items
-from worker.readability_stats import count_words
+from worker.readability_stats import count_words, readability
 from worker.sentences import plain, split_sentences, terms
 
 _ITEM_MARK_RE: Final = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
 _DIGIT_RE: Final = re.compile(r"\d")
+# Text that survives extraction but is not the article: captions, credits, promos, URLs.
+_BOILERPLATE_RE: Final = re.compile(
+    r"https?://|www\.|\((?:image|photo|picture|credit|source|pictured)\b|\b(?:credit|photo|image)s?:"
+    r"|\bgetty\b|\bvia (?:reuters|ap|afp|getty)\b|\bcitation:|\bretrieved\b|\ball rights reserved"
+    r"|©|\bclick here\b|\bsign up\b|\bsubscribe\b|\bnewsletter\b|\badvertisement\b"
+    r"|\bread more\b|\bfollow us\b|\bshare this\b|\s\|\s|^tags\b",
+    re.IGNORECASE,
+)
+_BAG_RE: Final = re.compile(r"\w+")
+# How far above the persona's target grade a single sentence may be and still be shown.
+GRADE_SLACK: Final = 2.0
+_EMPHASIS_ONLY_RE: Final = re.compile(r"^\s*([*_]).+\1\s*$", re.DOTALL)
 # Past this many sentences the tail adds little salience and costs time; very long
 # inputs are still rendered, only scored by their first part.
 MAX_SCORED_SENTENCES: Final = 4000
@@ -37,14 +49,18 @@ class Sentence:
     section: int  # index of the heading section it sits in (0 before any heading)
     first_in_block: bool
     kind: str  # paragraph, list or quote
+    caption: bool = False  # right under an image, or a paragraph set entirely in italics
     score: float = 0.0
+    grade: float = 0.0  # Flesch-Kincaid grade of this sentence alone
     term_list: list[str] = field(default_factory=list)
+    bag: frozenset[str] = frozenset()  # every word, stopwords included, for duplicate checks
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreWeights:
     max_sentence_words: int = 40
     numbers: bool = True
+    target_grade: float | None = None
 
 
 def sentences_of(blocks: list[Block]) -> list[Sentence]:
@@ -55,12 +71,17 @@ def sentences_of(blocks: list[Block]) -> list[Sentence]:
         if block.kind == "heading":
             section += 1
             continue
+        caption = block.kind == "paragraph" and (
+            (b_index > 0 and blocks[b_index - 1].kind == "image")
+            or bool(_EMPHASIS_ONLY_RE.match(block.markdown))
+        )
         for piece, first in _pieces(block):
             for s_index, md in enumerate(split_sentences(piece)):
                 text = plain(md)
-                tl = terms(text)
-                if not tl and count_words(text) == 0:
+                n_words = count_words(text)
+                if n_words == 0:
                     continue
+                tl = terms(text)
                 out.append(
                     Sentence(
                         index=len(out),
@@ -68,11 +89,14 @@ def sentences_of(blocks: list[Block]) -> list[Sentence]:
                         markdown=md,
                         text=text,
                         terms=frozenset(tl),
-                        words=count_words(text),
+                        words=n_words,
                         section=section,
                         first_in_block=first and s_index == 0,
                         kind=block.kind,
+                        caption=caption,
+                        grade=readability(text).grade,
                         term_list=tl,
+                        bag=frozenset(w.lower() for w in _BAG_RE.findall(text)),
                     )
                 )
     return out
@@ -138,7 +162,22 @@ def _shape_penalty(s: Sentence, w: ScoreWeights) -> float:
         penalty += 0.25  # lead-ins to lists and rhetorical questions summarise nothing
     if s.kind == "quote":
         penalty += 0.05
+    if s.caption:
+        penalty += 0.4
+    if _BOILERPLATE_RE.search(s.text):
+        penalty += 0.6
+    if w.target_grade is not None and s.grade > w.target_grade:
+        # Plain-language readers: a hard sentence must be much more salient to win.
+        penalty += min(0.9, 0.1 * (s.grade - w.target_grade))
     return penalty
+
+
+def readable(sentences: list[Sentence], target_grade: float | None) -> list[Sentence]:
+    """The sentences a reader with this target can read; all of them when none qualify."""
+    if target_grade is None:
+        return sentences
+    easy = [s for s in sentences if s.grade <= target_grade + GRADE_SLACK]
+    return easy or sentences
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -165,12 +204,19 @@ def select(
     pool = [
         s for s in candidates if s.index not in exclude and s.score > -1.0 and s.words >= min_words
     ]
+    # Best score first: a pick's value never exceeds its score, so the scan can stop early.
+    pool.sort(key=lambda s: (-s.score, s.index))
     chosen: list[Sentence] = []
     while pool and len(chosen) < k:
         best: tuple[float, int] | None = None
         best_s: Sentence | None = None
         for s in pool:
-            sim = max((similarity(s.terms, c.terms) for c in chosen), default=0.0)
+            if best is not None and s.score < best[0]:
+                break
+            sim = max(
+                (max(similarity(s.terms, c.terms), similarity(s.bag, c.bag)) for c in chosen),
+                default=0.0,
+            )
             if sim > max_similarity:
                 continue
             same_section = sum(1 for c in chosen if c.section == s.section)

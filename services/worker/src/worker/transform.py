@@ -26,11 +26,19 @@ from worker import condense, persona_sections
 from worker.article import Article
 from worker.mdblocks import Block, parse_blocks
 from worker.readability_stats import count_words, markdown_to_text, markdown_word_count, readability
-from worker.summarize import ScoreWeights, Sentence, score_sentences, select, sentences_of
+from worker.summarize import (
+    ScoreWeights,
+    Sentence,
+    readable,
+    score_sentences,
+    select,
+    sentences_of,
+)
 
 ENGINE_NAME: Final = f"builtin/{TRANSFORM_VERSION}"
 WORDS_PER_MINUTE: Final = 230
 MAX_TITLE_WORDS: Final = 24
+SOURCE_SAMPLE_CHARS: Final = 60_000
 # Sections dropped first when the rendering is over budget; the TL;DR goes last.
 _TRIM_ORDER: Final = (
     "content",
@@ -78,15 +86,21 @@ def transform(article: Article, persona: PersonaSpec) -> TransformResult:
         sentences,
         title,
         _section_headings(blocks),
-        ScoreWeights(persona.reading.max_sentence_words, persona.keep.numbers),
+        ScoreWeights(
+            persona.reading.max_sentence_words,
+            persona.keep.numbers,
+            persona.reading.target_grade,
+        ),
     )
     rule = persona.summary
-    summary = select(sentences, rule.sentences) or select(sentences, rule.sentences, min_words=1)
+    # Plain-language personas pick every extract from the sentences they can read.
+    candidates = readable(sentences, persona.reading.target_grade)
+    summary = select(candidates, rule.sentences) or select(sentences, rule.sentences, min_words=1)
     used = frozenset(s.index for s in summary)
-    key_points = select(sentences, rule.key_points, exclude=used, max_similarity=0.5, spread=0.1)
+    key_points = select(candidates, rule.key_points, exclude=used, max_similarity=0.5, spread=0.1)
     used |= {s.index for s in key_points}
 
-    parts = _fixed_parts(persona, blocks, sentences, summary, key_points, used, title)
+    parts = _fixed_parts(persona, blocks, candidates, summary, key_points, used, title)
     header = f"# {_short(title, MAX_TITLE_WORDS)}"
     markdown = _fit(header, parts, blocks, sentences, persona, title, source)
 
@@ -155,7 +169,7 @@ def _fixed_parts(
             picked = persona_sections.why_it_matters(sentences, rule.why_it_matters, used)
             parts[sid] = Part(sid, heading, [s.text for s in picked], " ")
         elif sid == "action_items":
-            picked = persona_sections.action_items(sentences, rule.action_items)
+            picked = persona_sections.action_items(sentences, rule.action_items, used)
             parts[sid] = Part(sid, heading, [f"- {s.text}" for s in picked])
         elif sid == "glossary":
             terms = persona_sections.glossary(sentences, rule.glossary_terms)
@@ -220,7 +234,8 @@ def _shrink(parts: dict[str, Part], assemble: Callable[[], str], budget: int) ->
 def _reading_line(markdown: str, source: str, reading: Part) -> str:
     body = markdown.replace(reading.render(), "")
     now = readability(markdown_to_text(body))
-    before = readability(markdown_to_text(source))
+    # The source's level is a statistic; its first part measures it as well as the whole.
+    before = readability(markdown_to_text(source[:SOURCE_SAMPLE_CHARS]))
     return (
         f"Flesch reading ease: {now.reading_ease:.1f} ({now.label}). "
         f"Flesch-Kincaid grade: {now.grade:.1f}. "
