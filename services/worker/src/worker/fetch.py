@@ -189,7 +189,8 @@ async def _read_page(
         )
     if resp.content_length is not None and resp.content_length > limits.max_bytes:
         raise FetchError("too_large", f"the page is larger than {limits.max_bytes} bytes")
-    declared = resp.content_type if "Content-Type" in resp.headers else ""
+    # A missing or empty header is "unknown" (sniffed), not aiohttp's octet-stream default.
+    declared = resp.content_type if resp.headers.get("Content-Type", "").strip() else ""
     if declared and declared not in HTML_TYPES and not _unknown_type(declared):
         raise FetchError("unsupported_content_type", f"the page is {declared[:60]}, not HTML")
     body = await _read_body(resp, limits, declared in HTML_TYPES)
