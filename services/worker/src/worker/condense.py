@@ -23,6 +23,11 @@ from worker.summarize import GRADE_SLACK, Sentence
 _INLINE_IMAGE_RE: Final = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
 _DIGIT_RE: Final = re.compile(r"\d")
 _ITEM_MARK_RE: Final = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+)(.*)$")
+_DEPENDENT_RE: Final = re.compile(
+    r"^(?:so|but|and|or|this|that|these|those|it|its|they|he|she|however|also|then|"
+    r"meanwhile|therefore|thus|instead|still)\b",
+    re.IGNORECASE,
+)
 # Below this many words a condensed paragraph reads as a fragment; leave it out.
 MIN_PIECE_WORDS: Final = 8
 
@@ -111,7 +116,12 @@ def trim(
         chosen.update(head_md)
         chosen[i] = md
         left -= head_cost + markdown_word_count(md)
-    return [chosen[i] for i in sorted(chosen) if chosen[i]]
+    order = sorted(chosen)
+    for i in order:
+        if chosen[i].endswith(":") and i + 1 not in chosen:
+            # The list or code this line introduced was trimmed away.
+            chosen[i] = chosen[i][:-1] + "."
+    return [chosen[i] for i in order if chosen[i]]
 
 
 def _value(b: Block, sents: list[Sentence], persona: PersonaSpec) -> float | None:
@@ -171,7 +181,10 @@ def _condense(sents: list[Sentence], room: int) -> str | None:
         if used + cost <= room:
             kept.append(s)
             used += cost
-    if used < MIN_PIECE_WORDS:
+    kept_ids = {s.index for s in kept}
+    # "So it failed." means nothing without the sentence before it: drop such orphans.
+    kept = [s for s in kept if not _DEPENDENT_RE.match(s.text) or s.index - 1 in kept_ids]
+    if sum(markdown_word_count(s.markdown) for s in kept) < MIN_PIECE_WORDS:
         return None
     return " ".join(s.markdown for s in sorted(kept, key=lambda s: s.index))
 
