@@ -41,7 +41,8 @@ bench: install
 constraints: install
 	{ echo "# Pinned versions for every package Recast installs (uv pip install -c constraints.txt)."; \
 	  echo "# Regenerate: make constraints"; \
-	  $(UV) pip freeze --python $(PY) | grep -v -E '^(-e|pip==|setuptools==)'; } > constraints.txt
+	  $(UV) pip freeze --python $(PY) | grep -v -E '^(-e|pip==|setuptools==)'; \
+	  grep '^hatchling==' constraints.txt; } > constraints.tmp && mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

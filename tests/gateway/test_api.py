@@ -198,8 +198,13 @@ async def test_personas_health_ready_metrics(client: TestClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status == 200
     assert (await ready.json())["checks"]["redis"] == "ok"
+    await client.post("/api/transform", json={"url": "https://example.com/m"})
+    await client.post("/api/transform", json={"url": "https://example.com/m"})
     metrics = await (await client.get("/metrics")).text()
     assert "recast_http_requests_total" in metrics
+    assert "recast_jobs_submitted_total 1.0" in metrics
+    assert "recast_jobs_joined_total 1.0" in metrics
+    assert "recast_queue_depth 1.0" in metrics
 
 
 async def test_openapi_describes_every_route(client: TestClient) -> None:

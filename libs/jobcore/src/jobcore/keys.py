@@ -35,6 +35,13 @@ class Keys:
     def stream(self, part: int) -> str:
         return f"{self.prefix}:{self._tag(part)}:jobs"
 
+    def stats(self, part: int) -> str:
+        """Counters (submitted, completed, failed:<code>, ...) for one partition."""
+        return f"{self.prefix}:{self._tag(part)}:stats"
+
+    def stats_for(self, job_id: str) -> str:
+        return self.stats(self.partition(job_id))
+
     def dead_letters(self, part: int) -> str:
         return f"{self.prefix}:{self._tag(part)}:dead"
 

@@ -49,7 +49,7 @@ end
 )
 
 # SUBMIT — create-or-join in one step.
-# KEYS: job, cache, stream, events
+# KEYS: job, cache, stream, events, stats
 # ARGV: job_id, kind, persona, spec_json, source_url, job_ttl, refresh(0|1), max_stream_len, pub
 # returns {'cached', result_json} | {'joined', snapshot...} | {'created', snapshot...}
 #         | {'queue_full'}
@@ -58,17 +58,23 @@ SUBMIT: Final = (
     + """
 if ARGV[7] ~= '1' then
   local cached = redis.call('GET', KEYS[2])
-  if cached then return {'cached', cached} end
+  if cached then
+    redis.call('HINCRBY', KEYS[5], 'cache_hits', 1)
+    return {'cached', cached}
+  end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'queued' or status == 'running' then
+  redis.call('HINCRBY', KEYS[5], 'joined', 1)
   local snap = snapshot(KEYS[1])
   table.insert(snap, 1, 'joined')
   return snap
 end
 if tonumber(ARGV[8]) > 0 and redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[8]) then
+  redis.call('HINCRBY', KEYS[5], 'queue_full', 1)
   return {'queue_full'}
 end
+redis.call('HINCRBY', KEYS[5], 'submitted', 1)
 local now = now_ms()
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'kind', ARGV[2], 'persona', ARGV[3], 'spec', ARGV[4],
@@ -86,7 +92,7 @@ return snap
 )
 
 # START — a worker takes a delivered entry and begins a new attempt.
-# KEYS: job, lock, events, stream
+# KEYS: job, lock, events, stream, stats
 # ARGV: token, lock_ttl_ms, entry_id, stage, progress, pub, group
 # returns {'started', attempts, spec_json} | {'missing'} | {'terminal'} | {'stale'}
 #         | {'locked'}
@@ -101,6 +107,7 @@ local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return {'locked'} end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HINCRBY', KEYS[5], attempts > 1 and 'restarts' or 'started', 1)
 redis.call('HSET', KEYS[1], 'status', 'running', 'stage', ARGV[4], 'progress', ARGV[5])
 redis.call('HDEL', KEYS[1], 'error', 'result')
 bump(KEYS[1], ARGV[6], KEYS[3])
@@ -109,7 +116,7 @@ return {'started', attempts, job[3]}
 )
 
 # UPDATE — progress inside an attempt (never backwards), or a retry's new attempt.
-# KEYS: job, lock, events
+# KEYS: job, lock, events, stats
 # ARGV: token, stage, progress, pub, new_attempt(0|1), error_json ('' for none)
 # returns 'ok' | 'lost' | the job's status when it is no longer running (e.g. 'cancelled')
 UPDATE: Final = (
@@ -123,6 +130,7 @@ if job[1] ~= 'running' then return job[1] end
 local progress = tonumber(ARGV[3])
 if ARGV[5] == '1' then
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  redis.call('HINCRBY', KEYS[4], 'retries', 1)
 else
   progress = math.max(progress, tonumber(job[2]) or 0)
 end
@@ -148,8 +156,9 @@ return redis.call('HGET', KEYS[3], 'status') or 'missing'
 
 # FINISH — terminal state, cache, event and acknowledgement in one step, fenced
 # by the lock token: a worker whose lease was taken over cannot write.
-# KEYS: job, lock, cache, events, stream
-# ARGV: token, status(completed|failed), payload_json, cache_ttl, job_ttl, pub, group, entry_id
+# KEYS: job, lock, cache, events, stream, stats
+# ARGV: token, status(completed|failed), payload_json, cache_ttl, job_ttl, pub, group, entry_id,
+#       counter (completed | failed:<code>), then stage/milliseconds pairs
 # returns 'ok' | 'lost' | 'missing' | the terminal status the job already has
 FINISH: Final = (
     _PRELUDE
@@ -176,12 +185,17 @@ redis.call('HDEL', KEYS[1], 'spec')
 bump(KEYS[1], ARGV[6], KEYS[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 ack()
+redis.call('HINCRBY', KEYS[6], ARGV[9], 1)
+for i = 10, #ARGV, 2 do
+  redis.call('HINCRBYFLOAT', KEYS[6], 'stage_ms:' .. ARGV[i], ARGV[i + 1])
+  redis.call('HINCRBY', KEYS[6], 'stage_count:' .. ARGV[i], 1)
+end
 return 'ok'
 """
 )
 
 # CANCEL — a queued or running job becomes cancelled; a queued entry is removed.
-# KEYS: job, events, stream
+# KEYS: job, events, stream, stats
 # ARGV: error_json, pub, group
 # returns {'cancelled', snapshot...} | {'missing'} | {status, snapshot...} when already terminal
 CANCEL: Final = (
@@ -197,6 +211,7 @@ if job[1] == 'queued' or job[1] == 'running' then
     redis.call('XDEL', KEYS[3], job[2])
   end
   bump(KEYS[1], ARGV[2], KEYS[2])
+  redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
   job[1] = 'cancelled'
 end
 local snap = snapshot(KEYS[1])

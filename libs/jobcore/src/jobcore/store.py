@@ -6,6 +6,7 @@ event and stream acknowledgement always move together.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -117,7 +118,13 @@ class JobStore:
     ) -> SubmitOutcome:
         k = self.keys
         reply = await self._submit(
-            keys=[k.job(job_id), k.cache(job_id), k.stream_for(job_id), k.events(job_id)],
+            keys=[
+                k.job(job_id),
+                k.cache(job_id),
+                k.stream_for(job_id),
+                k.events(job_id),
+                k.stats_for(job_id),
+            ],
             args=[
                 job_id,
                 spec.kind,
@@ -147,7 +154,7 @@ class JobStore:
         k = self.keys
         error = JobError(code="cancelled", message="the job was cancelled", retryable=True)
         reply = await self._cancel(
-            keys=[k.job(job_id), k.events(job_id), k.stream_for(job_id)],
+            keys=[k.job(job_id), k.events(job_id), k.stream_for(job_id), k.stats_for(job_id)],
             args=[_encoder.encode(error), self.publish_command, GROUP],
         )
         if _text(reply[0]) == "missing":
@@ -162,7 +169,13 @@ class JobStore:
     ) -> StartOutcome:
         k = self.keys
         reply = await self._start(
-            keys=[k.job(job_id), k.lock(job_id), k.events(job_id), k.stream_for(job_id)],
+            keys=[
+                k.job(job_id),
+                k.lock(job_id),
+                k.events(job_id),
+                k.stream_for(job_id),
+                k.stats_for(job_id),
+            ],
             args=[token, self.lock_ttl_ms, entry_id, stage, progress, self.publish_command, GROUP],
         )
         outcome = _text(reply[0])
@@ -182,7 +195,7 @@ class JobStore:
     ) -> str:
         k = self.keys
         reply = await self._update(
-            keys=[k.job(job_id), k.lock(job_id), k.events(job_id)],
+            keys=[k.job(job_id), k.lock(job_id), k.events(job_id), k.stats_for(job_id)],
             args=[
                 token,
                 stage,
@@ -210,9 +223,12 @@ class JobStore:
         *,
         result: TransformResult | None = None,
         error: JobError | None = None,
+        stage_ms: dict[str, float] | None = None,
     ) -> str:
         k = self.keys
         status, payload = ("completed", result) if result is not None else ("failed", error)
+        counter = "completed" if result is not None else f"failed:{error.code if error else ''}"
+        timings = [str(v) for pair in (stage_ms or {}).items() for v in (pair[0], round(pair[1], 3))]
         reply = await self._finish(
             keys=[
                 k.job(job_id),
@@ -220,6 +236,7 @@ class JobStore:
                 k.cache(job_id),
                 k.events(job_id),
                 k.stream_for(job_id),
+                k.stats_for(job_id),
             ],
             args=[
                 token,
@@ -230,9 +247,37 @@ class JobStore:
                 self.publish_command,
                 GROUP,
                 entry_id,
+                counter,
+                *timings,
             ],
         )
         return _text(reply) or "missing"
+
+    async def stats(self) -> dict[str, float]:
+        """Counters summed over every partition (shared by all gateways and workers)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for part in range(self.keys.partitions):
+                pipe.hgetall(self.keys.stats(part))
+            replies = await pipe.execute()
+        totals: dict[str, float] = {}
+        for reply in replies:
+            for name, value in reply.items():
+                key = _text(name) or ""
+                totals[key] = totals.get(key, 0.0) + float(value)
+        return totals
+
+    async def queue_state(self) -> tuple[int, int]:
+        """(entries waiting or running, entries delivered but unacknowledged) over partitions."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream in self.keys.streams():
+                pipe.xlen(stream)
+            lengths = await pipe.execute()
+        pending = 0
+        for stream in self.keys.streams():
+            with contextlib.suppress(ResponseError):
+                summary = await self.redis.xpending(stream, GROUP)
+                pending += int(summary["pending"])
+        return sum(int(n) for n in lengths), pending
 
     async def acknowledge(self, job_id: str, entry_id: str) -> None:
         """Drop an entry that has nothing left to do (job expired, finished or superseded)."""

@@ -139,7 +139,9 @@ def _redis_context(settings: Settings, injected: Redis | None):  # type: ignore[
         app[STORE] = store
         app[HUB] = hub
         app[LIMITER] = RateLimiter(client, keys, settings.rate_limit_per_minute)
-        app[METRICS].gauges["recast_sse_streams"] = lambda: hub.stream_count
+        app[METRICS].gauge(
+            "recast_sse_streams", "Open SSE streams on this gateway.", lambda: hub.stream_count
+        )
         await hub.start()
         # Redis may come later: /readyz reports it, and workers create the groups too.
         with contextlib.suppress(Exception):

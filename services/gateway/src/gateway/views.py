@@ -83,7 +83,6 @@ async def _submit(request: web.Request, job_id: str, spec: JobSpec, refresh: boo
     store = request.app[STORE]
     per_partition = -(-settings.queue_max_length // store.keys.partitions)
     outcome = await store.submit(job_id, spec, refresh=refresh, max_stream_len=per_partition)
-    request.app[METRICS].submits[outcome.outcome] += 1
     if outcome.outcome == "queue_full":
         raise ProblemError("queue_full", "the queue is full; try again shortly", retry_after=5)
     if outcome.result is not None:
@@ -142,6 +141,12 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    registry = request.app[METRICS]
+    stats = await store.stats()
+    depth, pending = await store.queue_state()
+    registry.jobs.update(stats, depth, pending)
     return web.Response(
-        text=request.app[METRICS].render(), content_type="text/plain", charset="utf-8"
+        body=registry.render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
     )

@@ -88,4 +88,5 @@ class StreamConsumer:
             )
             pipe.xack(delivery.stream, GROUP, delivery.entry_id)
             pipe.xdel(delivery.stream, delivery.entry_id)
+            pipe.hincrby(self.keys.stats(part), "dead_letters", 1)
             await pipe.execute()

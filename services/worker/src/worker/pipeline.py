@@ -205,7 +205,12 @@ class _JobRun:
         self, *, result: TransformResult | None = None, error: JobError | None = None
     ) -> str:
         outcome = await self.p.store.finish(
-            self.job_id, self.token, self.delivery.entry_id, result=result, error=error
+            self.job_id,
+            self.token,
+            self.delivery.entry_id,
+            result=result,
+            error=error,
+            stage_ms=self.stage_ms,
         )
         if outcome == "lost":
             log.warning("lease_lost_result_dropped")

@@ -77,9 +77,10 @@ class Worker:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.backlog: list[Delivery] = []
         self.stopping = asyncio.Event()
+        self.read_failures = 0
 
     async def run(self, grace_seconds: float = 30.0) -> None:
-        await self.store.ensure_groups()
+        await self._wait_for_redis()
         async with make_session(self.policy, self.limits) as session:
             pipeline = self._pipeline(session)
             log.info(
@@ -94,6 +95,19 @@ class Worker:
             finally:
                 await self._drain(grace_seconds)
                 log.info("worker_stopped", consumer=self.name)
+
+    async def _wait_for_redis(self) -> None:
+        """Start even when Redis is not up yet: retry with backoff until the groups exist."""
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                await self.store.ensure_groups()
+                return
+            except Exception as exc:
+                failures += 1
+                delay = min(5.0, 0.1 * 2**failures)
+                log.warning("redis_unreachable", error=repr(exc), retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -143,11 +157,23 @@ class Worker:
                 await reader
             return []
         try:
-            return reader.result()
+            deliveries = reader.result()
         except Exception as exc:
-            log.warning("read_failed", error=repr(exc))
-            await asyncio.sleep(1.0)
+            await self._recover(exc)
             return []
+        self.read_failures = 0
+        return deliveries
+
+    async def _recover(self, exc: Exception) -> None:
+        """Back off after a Redis failure; recreate the groups if Redis came back empty."""
+        self.read_failures += 1
+        delay = min(5.0, 0.1 * 2**self.read_failures)
+        log.warning("read_failed", error=repr(exc), retry_in=round(delay, 2))
+        await asyncio.sleep(delay)
+        if "NOGROUP" in str(exc):
+            with contextlib.suppress(Exception):
+                await self.store.ensure_groups()
+                log.info("consumer_groups_recreated")
 
     async def _reclaim(self, free: int) -> list[Delivery]:
         try:
