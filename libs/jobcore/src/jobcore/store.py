@@ -228,7 +228,7 @@ class JobStore:
         k = self.keys
         status, payload = ("completed", result) if result is not None else ("failed", error)
         counter = "completed" if result is not None else f"failed:{error.code if error else ''}"
-        timings = [str(v) for pair in (stage_ms or {}).items() for v in (pair[0], round(pair[1], 3))]
+        timings = [f for stage, ms in (stage_ms or {}).items() for f in (stage, f"{ms:.3f}")]
         reply = await self._finish(
             keys=[
                 k.job(job_id),

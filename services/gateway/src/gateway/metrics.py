@@ -43,14 +43,16 @@ class JobStatsCollector(Collector):
             family = CounterMetricFamily(name.removesuffix("_total"), doc)
             family.add_metric([], self.stats.get(key, 0.0))
             yield family
-        failed = CounterMetricFamily("recast_jobs_failed", "Jobs failed, by error code.",
-                                     labels=["code"])
+        failed = CounterMetricFamily(
+            "recast_jobs_failed", "Jobs failed, by error code.", labels=["code"]
+        )
         for key, value in sorted(self.stats.items()):
             if key.startswith("failed:"):
                 failed.add_metric([key.removeprefix("failed:")], value)
         yield failed
-        seconds = CounterMetricFamily("recast_stage_seconds", "Time spent per stage (sum).",
-                                      labels=["stage"])
+        seconds = CounterMetricFamily(
+            "recast_stage_seconds", "Time spent per stage (sum).", labels=["stage"]
+        )
         count = CounterMetricFamily("recast_stage_runs", "Stage runs counted.", labels=["stage"])
         for key, value in sorted(self.stats.items()):
             if key.startswith("stage_ms:"):
@@ -71,8 +73,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "recast_http_requests", "HTTP requests answered by this gateway.",
-            ["method", "route", "status"], registry=self.registry,
+            "recast_http_requests",
+            "HTTP requests answered by this gateway.",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.jobs = JobStatsCollector()
         self.registry.register(self.jobs)
