@@ -44,7 +44,7 @@ _IMPERATIVE_LEAD_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _MODAL_RE: Final = re.compile(
-    r"\b(should|must|need to|needs to|have to|has to|ought to|recommends?|recommended|"
+    r"\b(should|(?<!a )must(?!-)|need to|needs to|have to|has to|ought to|recommends?|recommended|"
     r"make sure|be sure to|it is (?:important|essential|critical|vital) to)\b(?!\s+have\b)",
     re.IGNORECASE,
 )

@@ -29,6 +29,7 @@ _BOILERPLATE_RE: Final = re.compile(
     r"|\bread more\b|\bfollow us\b|\bshare this\b|\s\|\s|^tags\b",
     re.IGNORECASE,
 )
+_DEPENDENT_RE: Final = re.compile(r"^(?:but|and|or|so|this|that|these|those|it|they|also)\b", re.I)
 _BAG_RE: Final = re.compile(r"\w+")
 # How far above the persona's target grade a single sentence may be and still be shown.
 GRADE_SLACK: Final = 2.0
@@ -164,6 +165,8 @@ def _shape_penalty(s: Sentence, w: ScoreWeights) -> float:
         penalty += 0.05
     if s.caption:
         penalty += 0.4
+    if _DEPENDENT_RE.match(s.text):
+        penalty += 0.15  # "But it failed." leans on a sentence the reader will not see
     if _BOILERPLATE_RE.search(s.text):
         penalty += 0.6
     if w.target_grade is not None and s.grade > w.target_grade:
