@@ -21,21 +21,69 @@ _HIDDEN = (
     '[hidden], [aria-hidden="true"], [style*="display:none"], [style*="display: none"], '
     '[style*="visibility:hidden"], [style*="visibility: hidden"]'
 )
-_BAD_ROLES = frozenset("menu menubar complementary navigation alert alertdialog dialog".split())
+_BAD_ROLES = frozenset(
+    ["menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"]
+)
 
 # Class/id substrings of page chrome; matched in C by one attribute selector.
 UNLIKELY_WORDS = (
-    "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap",
-    "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
-    "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
-    "ad-break", "agegate", "pagination", "pager", "popup", "yom-remote",
+    "-ad-",
+    "ai2html",
+    "banner",
+    "breadcrumbs",
+    "combx",
+    "comment",
+    "community",
+    "cover-wrap",
+    "disqus",
+    "extra",
+    "footer",
+    "gdpr",
+    "header",
+    "legends",
+    "menu",
+    "related",
+    "remark",
+    "replies",
+    "rss",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "social",
+    "sponsor",
+    "supplemental",
+    "ad-break",
+    "agegate",
+    "pagination",
+    "pager",
+    "popup",
+    "yom-remote",
 )
 # Weaker evidence: these names also appear on wrappers of real text ("widget-container"),
 # so they only remove blocks holding little prose.
 WEAK_WORDS = (
-    "newsletter", "subscribe", "signup", "cookie", "consent", "share", "sharing", "promo",
-    "outbrain", "taboola", "paywall", "recommend", "trending", "mostpopular", "most-popular",
-    "widget", "toolbar", "masthead", "navbar", "nav-", "-nav", "navigation",
+    "newsletter",
+    "subscribe",
+    "signup",
+    "cookie",
+    "consent",
+    "share",
+    "sharing",
+    "promo",
+    "outbrain",
+    "taboola",
+    "paywall",
+    "recommend",
+    "trending",
+    "mostpopular",
+    "most-popular",
+    "widget",
+    "toolbar",
+    "masthead",
+    "navbar",
+    "nav-",
+    "-nav",
+    "navigation",
 )
 
 
@@ -67,15 +115,18 @@ def _fallback_image(node: Node) -> bool:
 
 def drop_never_content(tree: LexborHTMLParser) -> None:
     _remove(tree.css(NEVER_CONTENT))
-    comments = [n for n in tree.root.traverse(include_text=False) if n.is_comment_node] if (
-        tree.root is not None
-    ) else []
+    comments = (
+        [n for n in tree.root.traverse(include_text=False) if n.is_comment_node]
+        if (tree.root is not None)
+        else []
+    )
     _remove(comments)
 
 
 def drop_hidden(tree: LexborHTMLParser) -> None:
-    _remove([n for n in tree.css(_HIDDEN) if n.tag not in ("html", "body")
-             and not _fallback_image(n)])
+    _remove(
+        [n for n in tree.css(_HIDDEN) if n.tag not in ("html", "body") and not _fallback_image(n)]
+    )
 
 
 def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
@@ -103,7 +154,8 @@ def drop_unlikely(tree: LexborHTMLParser) -> None:
     doomed.extend(
         node
         for node in tree.css(_WEAK_CSS)
-        if node.tag not in _KEEP_TAGS and len(node.css("p")) < 3
+        if node.tag not in _KEEP_TAGS
+        and len(node.css("p")) < 3
         and not MAYBE.search(class_id(node))
     )
     doomed = [n for n in doomed if n.css_first("article, main") is None]

@@ -15,12 +15,31 @@ _SELECTOR = ", ".join(
         *(
             f".{name}"
             for name in (
-                "entry-content", "article-content", "article-body", "articleBody",
-                "articlebody", "article__body", "article-text", "article-body-text",
-                "post-content", "post-entry", "post-body", "post-text", "postcontent",
-                "story-body", "story-content", "td-post-content", "c-entry-content",
-                "entry-body", "blog-post-body", "main-article-body", "content__article-body",
-                "single-content", "field-name-body", "rich-text", "page-content",
+                "entry-content",
+                "article-content",
+                "article-body",
+                "articleBody",
+                "articlebody",
+                "article__body",
+                "article-text",
+                "article-body-text",
+                "post-content",
+                "post-entry",
+                "post-body",
+                "post-text",
+                "postcontent",
+                "story-body",
+                "story-content",
+                "td-post-content",
+                "c-entry-content",
+                "entry-body",
+                "blog-post-body",
+                "main-article-body",
+                "content__article-body",
+                "single-content",
+                "field-name-body",
+                "rich-text",
+                "page-content",
             )
         ),
     ]
@@ -38,9 +57,11 @@ def known_container(root: Node) -> tuple[Node, int] | None:
             continue
         if link_density(node, length) > 0.4:
             continue
-        if best is None or length > best[1] * 1.1:
-            best = (node, length)
-        elif length >= 0.9 * best[1] and _contains(best[0], node):
+        if (
+            best is None
+            or length > best[1] * 1.1
+            or (length >= 0.9 * best[1] and _contains(best[0], node))
+        ):
             best = (node, length)
     return best
 

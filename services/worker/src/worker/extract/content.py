@@ -45,6 +45,8 @@ class Selection:
     length: int
     # Paragraph text on the whole cleaned page, to judge whether the choice is too small.
     page_length: int = 0
+    # All text in <body> before cleaning: no looser pass can find more than this.
+    body_length: int = 0
 
 
 def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection | None:
@@ -53,8 +55,9 @@ def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection
     if body is None:
         return None
     drop_never_content(tree)
+    body_length = text_len(body)
     drop_hidden(tree)
-    drop_chrome(tree, text_len(body))
+    drop_chrome(tree, body_length)
     if flags.strip_unlikely:
         drop_unlikely(tree)
     scores = score_tree(body, flags.weigh_classes)
@@ -72,7 +75,7 @@ def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection
             drop_link_blocks(node)
         drop_title_and_byline(node, title, byline)
     length = sum(text_len(n) for n in nodes)
-    return Selection(tree, nodes, length, scores.paragraph_chars)
+    return Selection(tree, nodes, length, scores.paragraph_chars, body_length)
 
 
 _STRAY = "p, pre, blockquote, h2, h3, h4, li, td, dd"
@@ -118,7 +121,7 @@ def select_content(html: str, title: str, byline: str | None) -> Selection | Non
             return None
         if best is None or found.length > best.length:
             best = found
-        if found.length >= MIN_CHARS:
+        if found.length >= MIN_CHARS or found.length >= 0.9 * found.body_length:
             break
     if best is not None and best.length >= 0.4 * best.page_length:
         return best

@@ -17,12 +17,68 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]
 
 # Blocks that end a paragraph when rendering and that stop a <div> counting as one.
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote dd details dialog div dl dt fieldset figcaption figure "
-    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot "
-    "th thead tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 BLOCK_SELECTOR = ",".join(
-    "blockquote dl div img ol p pre table ul section article figure h1 h2 h3 h4 h5 h6".split()
+    [
+        "blockquote",
+        "dl",
+        "div",
+        "img",
+        "ol",
+        "p",
+        "pre",
+        "table",
+        "ul",
+        "section",
+        "article",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ]
 )
 
 

@@ -237,8 +237,9 @@ class Renderer:
             return []
         if width == 1:
             return [(m, t) for r in grid for m, t in r if m]
-        md_rows = ["| " + " | ".join(c[0] for c in r + [("", "")] * (width - len(r))) + " |"
-                   for r in grid]
+        md_rows = [
+            "| " + " | ".join(c[0] for c in r + [("", "")] * (width - len(r))) + " |" for r in grid
+        ]
         md_rows.insert(1, "|" + " --- |" * width)
         text = "\n".join(" ".join(c[1] for c in r if c[1]) for r in grid)
         return [("\n".join(md_rows), text)]

@@ -178,7 +178,7 @@ def _language(tree: LexborHTMLParser, values: dict[str, str]) -> str | None:
 
 
 def _canonical(tree: LexborHTMLParser, values: dict[str, str]) -> str | None:
-    for node in tree.css('link[rel][href]'):
+    for node in tree.css("link[rel][href]"):
         if "canonical" in attr(node, "rel").lower().split():
             return attr(node, "href").strip() or None
     return values.get("other:og:url")
@@ -191,24 +191,46 @@ def extract_metadata(tree: LexborHTMLParser) -> Metadata:
     author = values.get("article:author")
     if author and re.match(r"^(https?:)?//|^www\.", author):
         author = None
-    meta.title = meta.title or _first(
-        values, "dc:title", "dcterm:title", "og:title", "weibo:article:title",
-        "weibo:webpage:title", "title", "twitter:title", "parsely-title",
-    ) or document_title(tree)
-    meta.byline = meta.byline or _first(
-        values, "dc:creator", "dcterm:creator", "author", "parsely-author"
-    ) or (html.unescape(author) if author else None)
+    meta.title = (
+        meta.title
+        or _first(
+            values,
+            "dc:title",
+            "dcterm:title",
+            "og:title",
+            "weibo:article:title",
+            "weibo:webpage:title",
+            "title",
+            "twitter:title",
+            "parsely-title",
+        )
+        or document_title(tree)
+    )
+    meta.byline = (
+        meta.byline
+        or _first(values, "dc:creator", "dcterm:creator", "author", "parsely-author")
+        or (html.unescape(author) if author else None)
+    )
     meta.byline_node_text = _document_byline(tree)
     meta.byline = meta.byline or meta.byline_node_text
     meta.excerpt = meta.excerpt or _first(
-        values, "dc:description", "dcterm:description", "og:description",
-        "weibo:article:description", "weibo:webpage:description", "description",
+        values,
+        "dc:description",
+        "dcterm:description",
+        "og:description",
+        "weibo:article:description",
+        "weibo:webpage:description",
+        "description",
         "twitter:description",
     )
     meta.site_name = meta.site_name or _first(values, "og:site_name")
     meta.published_time = meta.published_time or _first(
-        values, "article:published_time", "parsely-pub-date", "other:date",
-        "other:pubdate", "other:publishdate",
+        values,
+        "article:published_time",
+        "parsely-pub-date",
+        "other:date",
+        "other:pubdate",
+        "other:publishdate",
     )
     meta.language = _language(tree, values) or meta.language
     meta.canonical_url = _canonical(tree, values)

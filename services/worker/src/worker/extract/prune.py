@@ -22,6 +22,9 @@ _HEADINGS = "h1, h2, h3, h4, h5, h6"
 # A block shorter than this whose text is mostly links is a teaser or story list.
 LINK_BLOCK_MAX = 300
 LINK_BLOCK_DENSITY = 0.75
+# Each check walks the node's subtree, so a pathologically deep page would cost
+# depth x nodes; judging only the deepest blocks first keeps the work bounded.
+MAX_JUDGED = 600
 
 
 def is_data_table(table: Node) -> bool:
@@ -104,18 +107,22 @@ def _should_remove(node: Node, tag: str) -> bool:
 
 def drop_link_blocks(root: Node) -> None:
     """Short blocks that are nearly all link text: "Read more" teasers and story lists."""
-    for node in reversed(root.css("p, li, ul, ol, div, section")):
+    for node in reversed(root.css("p, li, ul, ol, div, section")[-MAX_JUDGED:]):
         if node.parent is None:
             continue
         text = norm(node.text(deep=True))
-        if text and len(text) < LINK_BLOCK_MAX and link_density(node, len(text)) > LINK_BLOCK_DENSITY:
+        if (
+            text
+            and len(text) < LINK_BLOCK_MAX
+            and link_density(node, len(text)) > LINK_BLOCK_DENSITY
+        ):
             node.remove()
 
 
 def clean_conditionally(root: Node) -> None:
     for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
         # Reversed document order visits children before their parents.
-        for node in reversed(root.css(tag)):
+        for node in reversed(root.css(tag)[-MAX_JUDGED:]):
             if node.parent is None:
                 continue
             if _should_remove(node, tag):
@@ -126,9 +133,7 @@ def drop_title_and_byline(root: Node, title: str, byline: str | None) -> None:
     """Remove the headline repeated at the top and the byline block: both are metadata."""
     for heading in root.css("h1, h2")[:2]:
         text = norm(heading.text(deep=True))
-        if text and title and (
-            similarity(title, text) > 0.75 and similarity(text, title) > 0.75
-        ):
+        if text and title and (similarity(title, text) > 0.75 and similarity(text, title) > 0.75):
             heading.remove()
     for heading in root.css("h1, h2"):
         if class_weight(heading) < 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, find_inside, class_id, link_density, norm
+from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, find_inside, link_density, norm
 
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
@@ -22,10 +22,28 @@ NEGATIVE = re.compile(
     re.I,
 )
 _TAG_SEED = {
-    "div": 5, "article": 8, "main": 5, "section": 3,
-    "pre": 3, "td": 3, "blockquote": 3,
-    "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
-    "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
+    "div": 5,
+    "article": 8,
+    "main": 5,
+    "section": 3,
+    "pre": 3,
+    "td": 3,
+    "blockquote": 3,
+    "address": -3,
+    "ol": -3,
+    "ul": -3,
+    "dl": -3,
+    "dd": -3,
+    "dt": -3,
+    "li": -3,
+    "form": -3,
+    "h1": -5,
+    "h2": -5,
+    "h3": -5,
+    "h4": -5,
+    "h5": -5,
+    "h6": -5,
+    "th": -5,
 }
 _SENTENCE_END = re.compile(r"\.( |$)")
 _COMMAS = re.compile(r"[,،﹐︐︑⹁⸴⸲，、]")
@@ -140,7 +158,7 @@ def score_tree(root: Node, weigh_classes: bool) -> Scores:
 
 
 def _ancestors(node: Node, limit: int = 50) -> list[Node]:
-    out = []
+    out: list[Node] = []
     parent = node.parent
     while parent is not None and len(out) < limit and parent.tag != "html":
         out.append(parent)
@@ -162,15 +180,15 @@ def best_candidate(scores: Scores) -> Node | None:
     ]
     if len(alternatives) >= 3:
         ids = [{a.mem_id for a in anc} for anc in alternatives]
-        for parent in _ancestors(top):
-            if parent.tag == "body":
+        for ancestor in _ancestors(top):
+            if ancestor.tag == "body":
                 break
-            if sum(parent.mem_id in s for s in ids) >= 3:
-                top = parent
+            if sum(ancestor.mem_id in s for s in ids) >= 3:
+                top = ancestor
                 break
     # Climb while the parent scores better (the paragraphs were split over wrappers).
     last = scores.get(top) or top_score
-    parent = top.parent
+    parent: Node | None = top.parent
     threshold = last / 3
     while parent is not None and parent.tag not in ("body", "html"):
         parent_score = scores.get(parent)
@@ -185,11 +203,11 @@ def best_candidate(scores: Scores) -> Node | None:
         last = parent_score
         parent = parent.parent
     # A wrapper with a single child adds nothing but may hold the title/byline siblings.
-    while top.parent is not None and top.parent.tag not in ("body", "html"):
-        children = [c for c in top.parent.iter() if c.is_element_node]
+    while (wrapper := top.parent) is not None and wrapper.tag not in ("body", "html"):
+        children = [c for c in wrapper.iter() if c.is_element_node]
         if len(children) != 1:
             break
-        top = top.parent
+        top = wrapper
     return top
 
 

@@ -50,9 +50,7 @@ def document_title(tree: LexborHTMLParser) -> str:
             title = h1s[0]
     title = norm(title)
     count = _words(title)
-    if count <= 4 and (
-        not hierarchical or count != _words(_SEP_RE.sub("", original)) - 1
-    ):
+    if count <= 4 and (not hierarchical or count != _words(_SEP_RE.sub("", original)) - 1):
         title = original
     if not title:
         h1s = [h for h in _headings(tree, "h1") if h]
