@@ -34,6 +34,14 @@ _NAME = re.compile(
     re.I,
 )
 _BYLINE_HINT = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+_BYLINE_CSS = ", ".join(
+    ['[rel="author"]', '[itemprop*="author"]']
+    + [
+        f'[{a}*="{w}" i]'
+        for w in ("byline", "author", "dateline", "writtenby")
+        for a in ("class", "id")
+    ]
+)
 _CDATA = re.compile(r"^\s*<!\[CDATA\[|\]\]>\s*$")
 
 
@@ -150,7 +158,7 @@ def _document_byline(tree: LexborHTMLParser) -> str | None:
     body = tree.body
     if body is None:
         return None
-    for node in body.css('[rel="author"], [itemprop*="author"], [class], [id]'):
+    for node in body.css(_BYLINE_CSS):
         if node.tag in ("html", "body", "meta", "link", "script", "style"):
             continue
         hinted = attr(node, "rel") == "author" or "author" in attr(node, "itemprop")
