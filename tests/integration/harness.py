@@ -211,7 +211,7 @@ def running_services(
     )
     try:
         for i in range(workers):
-            services.start(f"worker{i}", "worker")
+            services.start(f"worker{i}", "worker", WORKER_NAME=f"worker{i}")
         services.start("gateway", "gateway")
         services.wait_ready()
         yield services
