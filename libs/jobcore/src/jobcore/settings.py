@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trust_forwarded_for: bool = False
     # Worker.
     worker_concurrency: int = 8
+    worker_engine: str = "builtin"  # "noop" only for benchmarks of the queue itself
     worker_name: str = ""
     max_attempts: int = 3
     retry_base_seconds: float = 1.0

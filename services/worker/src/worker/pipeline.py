@@ -51,6 +51,22 @@ class PipelineConfig:
     max_attempts: int
     retry_base_seconds: float
     renew_interval: float
+    engine: str = "builtin"  # "noop": no fetch or parsing, for measuring queue overhead
+
+
+def noop_result(spec: JobSpec) -> TransformResult:
+    """What the bench-only ``noop`` engine stores: no work, just the queue's own cost."""
+    return TransformResult(
+        title="noop",
+        summary="",
+        key_points=[],
+        markdown="",
+        word_count=0,
+        reading_time_minutes=0,
+        persona=spec.persona,
+        engine="noop",
+        source_url=spec.url,
+    )
 
 
 class _Stop(Exception):
@@ -243,6 +259,8 @@ class _JobRun:
 
     async def _steps(self) -> TransformResult:
         spec = self.spec
+        if self.p.config.engine == "noop":
+            return noop_result(spec)
         persona = self.p.personas[spec.persona]
         if spec.kind == "url" and spec.url:
             if self.stage_ms:  # a retry starts over at the first stage

@@ -123,6 +123,7 @@ class Worker:
             max_attempts=self.settings.max_attempts,
             retry_base_seconds=self.settings.retry_base_seconds,
             renew_interval=max(0.05, lock_ttl / 3),
+            engine=self.settings.worker_engine,
         )
         return Pipeline(self.store, fetch, self.cpu, load_personas(), config)
 
