@@ -165,6 +165,7 @@ function beginJob() {
 /** @param {import("./recast-client").JobStatus} status */
 function showProgress(status) {
   if (status.jobId) $("job").dataset.jobId = status.jobId;
+  $("job").dataset.cached = String(Boolean(status.cached));
   $("job-id").textContent = status.jobId;
   // Progress only moves forward within a job (a retry restarts at its first stage).
   progress.value = Math.max(0, Math.min(100, status.progress));
@@ -189,7 +190,8 @@ function showResult(data) {
   current.data = data;
   progress.value = 100;
   $("percent").textContent = "100%";
-  setStage("done");
+  const cached = $("job").dataset.cached === "true";
+  setStage("done", cached ? "Done (from the cache)" : undefined);
   $("cancel").hidden = true;
   const meta = [
     personaLabels.get(data.persona) ?? data.persona,
