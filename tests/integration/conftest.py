@@ -20,5 +20,6 @@ def services(
     redis_url: str, pages: PageServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Services]:
     log_dir: Path = tmp_path_factory.mktemp("logs")
-    with running_services(redis_url, f"e2e-{uuid.uuid4().hex[:8]}", pages, log_dir) as svc:
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
+    with running_services(redis_url, prefix, pages, log_dir, PARSE_TIMEOUT_SECONDS="2") as svc:
         yield svc

@@ -93,6 +93,7 @@ class PageServer:
         app.router.add_get("/corpus/{source}/{name}", self._corpus)
         app.router.add_get("/gate/{name}", self._gated)
         app.router.add_get("/status/{code}", self._status)
+        app.router.add_get("/pathological/divs", self._pathological)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -125,6 +126,12 @@ class PageServer:
         self._count(request)
         await self._gate(request.match_info["name"]).wait()
         return web.Response(body=(SITE_DIR / "article.html").read_bytes(), content_type="text/html")
+
+    async def _pathological(self, request: web.Request) -> web.Response:
+        """100,000 unclosed <div>: seconds of parser time, a parse budget must stop it."""
+        self._count(request)
+        body = "<html><head><title>deep</title></head><body>" + "<div>" * 100_000 + "x"
+        return web.Response(text=body, content_type="text/html")
 
     async def _status(self, request: web.Request) -> web.Response:
         self._count(request)

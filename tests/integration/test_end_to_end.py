@@ -91,6 +91,22 @@ async def test_upstream_404_fails_with_http_error(services: Services, pages: Pag
     assert snapshot["error"]["retryable"] is False
 
 
+async def test_pathological_html_fails_alone_with_processing_limit(
+    services: Services, pages: PageServer
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        _, bad = await submit(session, services.base, {"url": f"{pages.base}/pathological/divs"})
+        _, good = await submit(
+            session, services.base, {"url": f"{pages.base}/site/article.html", "persona": "casual"}
+        )
+        good_snapshot = await poll(session, services.base, good["jobId"])
+        bad_snapshot = await poll(session, services.base, bad["jobId"])
+    assert good_snapshot["status"] == "completed"
+    assert bad_snapshot["status"] == "failed"
+    assert bad_snapshot["error"]["code"] == "processing_limit"
+    assert services.procs["worker0"].poll() is None  # the worker lives on
+
+
 async def test_sse_for_a_job_that_finishes_after_subscribing(
     services: Services, pages: PageServer
 ) -> None:

@@ -1,11 +1,11 @@
 """The exception tree. Each error carries a stable ``code`` clients can rely on.
 
-    RecastError(code, message, retryable)
-    ├── RequestRejected        submit-time refusal -> 4xx problem JSON (gateway)
-    │   └── UrlRejected        the URL gate: invalid_url, blocked_address, ...
-    └── JobFailure             a job ends ``failed`` with this error (worker)
-        ├── FetchError         dns_error, connect_error, timeout, http_error, too_large, ...
-        └── ProcessingError    empty_content, processing_limit, internal
+RecastError(code, message, retryable)
+├── RequestRejected        submit-time refusal -> 4xx problem JSON (gateway)
+│   └── UrlRejected        the URL gate: invalid_url, blocked_address, ...
+└── JobFailure             a job ends ``failed`` with this error (worker)
+    ├── FetchError         dns_error, connect_error, timeout, http_error, too_large, ...
+    └── ProcessingError    empty_content, processing_limit, internal
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class _Wire(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
 class TransformRequest(_Wire, forbid_unknown_fields=True):
     """``POST /api/transform``: a web page to fetch and rewrite for a persona."""
 
-    url: Annotated[str, Meta(min_length=1, max_length=8192)]
+    url: str  # length and form are judged by the URL gate, with precise codes
     persona: PersonaName = "professional"
     refresh: bool = False
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from jobcore.netpolicy import AddressPolicy
+
 
 class SettingsError(ValueError):
     """A configuration value could not be parsed; the message names the variable."""
@@ -56,6 +58,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fetch_max_redirects: int = 5
     fetch_user_agent: str = "RecastBot/0.1 (+https://example.invalid/recast)"
     parse_timeout_seconds: float = 10.0
+    parse_memory_bytes: int = 1024 * 1024 * 1024
+    parse_workers: int = 0  # 0: one per CPU, at most WORKER_CONCURRENCY
     # Logging.
     log_format: str = "auto"
     log_level: str = "info"
@@ -74,9 +78,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 continue
             fields[name] = _convert(name.upper(), raw.strip(), field_type)
         try:
-            return msgspec.convert(fields, cls)
+            settings = msgspec.convert(fields, cls)
         except msgspec.ValidationError as exc:
             raise SettingsError(str(exc)) from exc
+        try:
+            AddressPolicy.from_entries(settings.fetch_allowed_addresses)
+        except ValueError as exc:
+            raise SettingsError(f"FETCH_ALLOWED_ADDRESSES: {exc}") from exc
+        return settings
 
 
 def parse_env_file(text: str) -> dict[str, str]:

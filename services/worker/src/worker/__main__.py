@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 
 from jobcore.connection import connect
 from jobcore.logs import configure_logging
 from jobcore.loop import new_event_loop
-from jobcore.settings import Settings
+from jobcore.settings import Settings, SettingsError
 
 from worker.runner import Worker
 
@@ -27,7 +28,10 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = Settings.from_env(os.environ)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        sys.exit(f"configuration error: {exc}")
     configure_logging(settings.log_format, settings.log_level)
     loop = new_event_loop()
     try:

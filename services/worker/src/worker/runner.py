@@ -11,9 +11,6 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 
 import aiohttp
 import structlog
@@ -25,25 +22,12 @@ from jobcore.settings import Settings
 from jobcore.store import JobStore
 from redis.asyncio import Redis
 
+from worker.budget import ParseBudget
 from worker.consumer import Delivery, StreamConsumer
 from worker.fetch import FetchLimits, fetch_page, make_session
 from worker.pipeline import CpuRunner, Pipeline, PipelineConfig
 
 log = structlog.get_logger("worker")
-T = TypeVar("T")
-
-
-class ThreadCpuRunner:
-    """Pure CPU work in a thread pool, so the event loop keeps renewing leases meanwhile."""
-
-    def __init__(self, threads: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cpu")
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    async def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def consumer_name(settings: Settings) -> str:
@@ -71,7 +55,13 @@ class Worker:
             lock_ttl=settings.job_lock_ttl_seconds,
         )
         self.consumer = StreamConsumer(redis, self.keys, self.name)
-        self.cpu = cpu or ThreadCpuRunner(threads=2)
+        # Parsing runs in killable child processes with CPU, memory and wall-clock limits,
+        # so a pathological page fails alone and the loop keeps renewing leases.
+        self.cpu = cpu or ParseBudget(
+            timeout=settings.parse_timeout_seconds,
+            memory_bytes=settings.parse_memory_bytes,
+            workers=settings.parse_workers or min(os.cpu_count() or 1, settings.worker_concurrency),
+        )
         self.policy = AddressPolicy.from_entries(settings.fetch_allowed_addresses)
         self.limits = FetchLimits.from_settings(settings)
         self.in_flight: set[asyncio.Task[None]] = set()
