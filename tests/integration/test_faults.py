@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -231,3 +233,47 @@ async def _submit_until_accepted(
         if time.monotonic() > deadline:
             raise TimeoutError(f"submits still refused: {body}")
         await asyncio.sleep(0.1)
+
+
+def recast_cli(services: Services, *args: str) -> subprocess.CompletedProcess[str]:
+    cli = Path(sys.executable).with_name("recast")
+    env = {**services.env, "RECAST_SERVER": services.base}
+    return subprocess.run([str(cli), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+async def test_undecodable_entries_are_dead_lettered_and_block_nothing(
+    fleet: Services, pages: PageServer
+) -> None:
+    keys = Keys(fleet.env["KEY_PREFIX"], int(fleet.env["STREAM_PARTITIONS"]))
+    client = redis_sync.Redis.from_url(fleet.env["REDIS_URL"])
+    try:
+        for part in range(keys.partitions):
+            client.xadd(keys.stream(part), {"job": "not-a-job-id"})
+    finally:
+        client.close()
+    async with aiohttp.ClientSession() as session:
+        _, accepted = await submit(session, fleet.base, {"url": f"{pages.base}/site/recipe.html"})
+        assert (await poll(session, fleet.base, accepted["jobId"]))["status"] == "completed"
+
+    def all_parked() -> bool:
+        listing = recast_cli(fleet, "dead-letters")
+        return listing.stderr.startswith(f"{keys.partitions} dead letter")
+
+    await until(all_parked, 20, "every junk entry to be dead-lettered")
+    assert "undecodable" in recast_cli(fleet, "dead-letters").stdout
+
+
+async def test_a_failed_job_is_replayed_by_recast_requeue(
+    fleet: Services, pages: PageServer
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        _, accepted = await submit(session, fleet.base, {"url": f"{pages.base}/status/404"})
+        job_id = accepted["jobId"]
+        assert (await poll(session, fleet.base, job_id))["status"] == "failed"
+        result = recast_cli(fleet, "requeue", job_id)
+        assert result.returncode == 0, result.stderr
+        assert f"{job_id}  requeued" in result.stdout
+        await until(lambda: pages.hits["/status/404"] == 2, 20, "the replayed fetch")
+        snapshot = await poll(session, fleet.base, job_id)
+    assert snapshot["status"] == "failed"
+    assert snapshot["attempts"] == 1

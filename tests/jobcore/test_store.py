@@ -144,3 +144,22 @@ async def test_queue_bound_refuses_new_jobs(store: JobStore) -> None:
     ).outcome == "created"
     outcome = await store.submit(second, _spec("https://x.org/"), refresh=False, max_stream_len=1)
     assert outcome.outcome == "queue_full"
+
+
+async def test_a_failed_job_can_be_requeued_from_its_stored_request(
+    store: JobStore, redis: Redis, keys: Keys
+) -> None:
+    job_id = job_id_for("url", "https://example.com/h", "professional")
+    await store.submit(job_id, _spec(), refresh=False, max_stream_len=0)
+    entry = await _deliver(redis, keys, job_id)
+    await store.start(job_id, "tok", entry, stage="fetching", progress=10)
+    error = JobError(code="timeout", message="slow", retryable=True)
+    await store.finish(job_id, "tok", entry, error=error)
+    assert await store.requeue(job_id) == "requeued"
+    snap = await store.snapshot(job_id)
+    assert snap is not None
+    assert (snap[0].status, snap[0].error, snap[0].attempts) == ("queued", None, 0)
+    again = await _deliver(redis, keys, job_id)
+    started = await store.start(job_id, "tok2", again, stage="fetching", progress=10)
+    assert started.spec == _spec()
+    assert await store.requeue(job_id) == "live"

@@ -26,7 +26,11 @@ from jobcore.client import (
     PollOptions,
     PollTimeout,
 )
+from jobcore.connection import connect
+from jobcore.keys import Keys
 from jobcore.models import JobSnapshot, TransformResult
+from jobcore.settings import Settings
+from jobcore.store import JobStore
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT, EXIT_UNAVAILABLE = (
     0,
@@ -97,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("watch", help="follow a job until it ends").add_argument("job_id")
     sub.add_parser("cancel", help="cancel a job").add_argument("job_id")
     sub.add_parser("personas", help="list the personas")
+    sub.add_parser("dead-letters", help="list entries set aside (reads REDIS_URL directly)")
+    requeue = sub.add_parser("requeue", help="replay dead-lettered jobs (reads REDIS_URL)")
+    requeue.add_argument("job_ids", nargs="*", help="job ids; none: every dead letter")
     extract = sub.add_parser("extract", help="extract a page's main content locally")
     extract.add_argument("file", help="HTML file, - for stdin")
     extract.add_argument("--format", choices=["text", "markdown", "json"], default="markdown")
@@ -184,10 +191,42 @@ def _guard(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return 130
 
 
+async def _admin(args: argparse.Namespace) -> int:
+    """Dead-letter commands talk to Redis itself, configured like the services."""
+    settings = Settings.from_env(os.environ)
+    redis = connect(settings.redis_url, max_connections=4)
+    store = JobStore(
+        redis,
+        Keys(settings.key_prefix, settings.stream_partitions),
+        job_ttl=settings.job_ttl_seconds,
+        cache_ttl=settings.cache_ttl_seconds,
+        lock_ttl=settings.job_lock_ttl_seconds,
+    )
+    try:
+        letters = await store.dead_letters(limit=10_000)
+        if args.command == "dead-letters":
+            for letter in letters:
+                print(f"{letter.entry_id}  {letter.job_id or '-':<32}  {letter.reason}")
+            print(f"{len(letters)} dead letter(s)", file=sys.stderr)
+            return EXIT_OK
+        wanted = set(args.job_ids)
+        chosen = [d for d in letters if not wanted or d.job_id in wanted]
+        entries = {d.job_id: d.entry_id for d in chosen if d.job_id}
+        for job_id in wanted - set(entries):
+            entries[job_id] = ""  # a failed job that was never dead-lettered
+        for job_id, entry_id in entries.items():
+            print(f"{job_id}  {await store.requeue(job_id, entry_id)}")
+        return EXIT_OK
+    finally:
+        await redis.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "extract":
         return extract_command(args)
+    if args.command in ("dead-letters", "requeue"):
+        return asyncio.run(_admin(args))
     return _guard(lambda: _remote(args))
 
 

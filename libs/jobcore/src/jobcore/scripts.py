@@ -181,7 +181,9 @@ if ARGV[2] == 'completed' then
 else
   redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[3])
 end
-redis.call('HDEL', KEYS[1], 'spec')
+if ARGV[2] == 'completed' then
+  redis.call('HDEL', KEYS[1], 'spec')  -- a failed job keeps it, so it can be requeued
+end
 bump(KEYS[1], ARGV[6], KEYS[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 ack()
@@ -217,5 +219,27 @@ end
 local snap = snapshot(KEYS[1])
 table.insert(snap, 1, job[1])
 return snap
+"""
+)
+
+# REQUEUE — put a dead-lettered (or failed) job back on its stream as a fresh job.
+# KEYS: job, stream, events, dead
+# ARGV: job_id, dead_entry_id, pub, job_ttl
+# returns 'requeued' | 'missing' (job expired or has no request to replay) | 'live'
+REQUEUE: Final = (
+    _PRELUDE
+    + """
+local job = redis.call('HMGET', KEYS[1], 'status', 'kind', 'spec')
+if ARGV[2] ~= '' then redis.call('XDEL', KEYS[4], ARGV[2]) end
+if not job[1] or not job[3] then return 'missing' end
+if job[1] == 'queued' or job[1] == 'running' then return 'live' end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', 'queued', 'progress', '0',
+  'attempts', '0')
+redis.call('HDEL', KEYS[1], 'error', 'result')
+local entry = redis.call('XADD', KEYS[2], '*', 'job', ARGV[1], 'kind', job[2])
+redis.call('HSET', KEYS[1], 'entry', entry)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+bump(KEYS[1], ARGV[3], KEYS[3])
+return 'requeued'
 """
 )

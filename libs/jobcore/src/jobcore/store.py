@@ -35,6 +35,14 @@ class SubmitOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetter:
+    entry_id: str
+    job_id: str
+    reason: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
 class StartOutcome:
     outcome: Literal["started", "missing", "terminal", "stale", "locked"]
     attempts: int = 0
@@ -101,6 +109,7 @@ class JobStore:
         self._renew = redis.register_script(scripts.RENEW)
         self._finish = redis.register_script(scripts.FINISH)
         self._cancel = redis.register_script(scripts.CANCEL)
+        self._requeue = redis.register_script(scripts.REQUEUE)
 
     async def ensure_groups(self) -> None:
         """Create the consumer group on every partition (idempotent)."""
@@ -278,6 +287,33 @@ class JobStore:
                 summary = await self.redis.xpending(stream, GROUP)
                 pending += int(summary["pending"])
         return sum(int(n) for n in lengths), pending
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Entries set aside by workers, oldest first, from every partition."""
+        found: list[DeadLetter] = []
+        for part in range(self.keys.partitions):
+            rows = await self.redis.xrange(self.keys.dead_letters(part), count=limit)
+            for entry_id, fields in rows:
+                values = {_text(k): _text(v) for k, v in fields.items()}
+                found.append(
+                    DeadLetter(
+                        entry_id=_text(entry_id) or "",
+                        job_id=values.get("job") or "",
+                        reason=values.get("reason") or "",
+                        partition=part,
+                    )
+                )
+        return found[:limit]
+
+    async def requeue(self, job_id: str, dead_entry_id: str = "") -> str:
+        """Replay a failed or dead-lettered job from its stored request."""
+        k = self.keys
+        part = k.partition(job_id)
+        reply = await self._requeue(
+            keys=[k.job(job_id), k.stream(part), k.events(job_id), k.dead_letters(part)],
+            args=[job_id, dead_entry_id, self.publish_command, self.job_ttl],
+        )
+        return _text(reply) or "missing"
 
     async def acknowledge(self, job_id: str, entry_id: str) -> None:
         """Drop an entry that has nothing left to do (job expired, finished or superseded)."""
