@@ -46,3 +46,7 @@ constraints: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: browser-test
+browser-test: install   # the page at / in headless Chromium (skips when none is installed)
+	$(PY) -m pytest tests/browser -m browser -rs

@@ -8,6 +8,7 @@
 // loads from our origin). Nesting is capped so hostile input cannot blow the stack.
 
 const MAX_DEPTH = 16;
+const MAX_URL = 4096;
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
 const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
@@ -210,6 +211,8 @@ export function parseInline(text, depth = 0) {
   // Delimiters already known to have no closer further on (keeps hostile input linear).
   /** @type {Set<string>} */
   const unclosed = new Set();
+  /** @type {{brackets?: Int32Array}} */
+  const memo = {};
   let i = 0;
   while (i < text.length) {
     const c = text[i];
@@ -239,7 +242,7 @@ export function parseInline(text, depth = 0) {
       out.push({ type: "br" });
       i += 3;
     } else if ((c === "[" || (c === "!" && text[i + 1] === "[")) && depth < MAX_DEPTH) {
-      const link = matchLink(text, c === "!" ? i + 1 : i, unclosed);
+      const link = matchLink(text, c === "!" ? i + 1 : i, memo);
       if (!link) {
         buf += c;
         i++;
@@ -278,33 +281,41 @@ export function parseInline(text, depth = 0) {
 }
 
 /**
+ * For every "[" the index of its matching "]" (or -1), in one pass.
+ * @param {string} text
+ * @returns {Int32Array}
+ */
+function matchBrackets(text) {
+  const close = new Int32Array(text.length).fill(-1);
+  const open = [];
+  for (let k = 0; k < text.length; k++) {
+    if (text[k] === "\\") k++;
+    else if (text[k] === "[") open.push(k);
+    else if (text[k] === "]" && open.length) close[/** @type {number} */ (open.pop())] = k;
+  }
+  return close;
+}
+
+/**
  * `[label](dest "title")` starting at `start` (the "[").
- * @param {string} text @param {number} start @param {Set<string>} unclosed
+ * @param {string} text @param {number} start @param {{brackets?: Int32Array}} memo
  * @returns {{label: string, dest: string, end: number} | null}
  */
-function matchLink(text, start, unclosed) {
-  if (unclosed.has("]")) return null;
-  let nest = 0;
-  let k = start;
-  for (; k < text.length; k++) {
-    if (text[k] === "\\") k++;
-    else if (text[k] === "[") nest++;
-    else if (text[k] === "]" && --nest === 0) break;
-  }
-  if (k >= text.length) {
-    if (nest > 0 && text.indexOf("]", start) < 0) unclosed.add("]");
-    return null;
-  }
-  if (text[k + 1] !== "(") return null;
+function matchLink(text, start, memo) {
+  memo.brackets ??= matchBrackets(text);
+  const k = memo.brackets[start];
+  if (k < 0 || text[k + 1] !== "(") return null;
   let parens = 0;
   let j = k + 1;
-  for (; j < text.length; j++) {
+  // Destinations are short; a bound keeps runs of "[a](((" linear.
+  const limit = Math.min(text.length, j + MAX_URL);
+  for (; j < limit; j++) {
     if (text[j] === "\\") j++;
     else if (text[j] === "(") parens++;
     else if (text[j] === ")" && --parens === 0) break;
     else if (text[j] === "\n") return null;
   }
-  if (j >= text.length) return null;
+  if (j >= limit) return null;
   const inside = text.slice(k + 2, j).trim();
   const dest = /^<[^>]*>/.test(inside) ? inside.slice(1, inside.indexOf(">")) : inside.split(/\s+/)[0] ?? "";
   return { label: text.slice(start + 1, k), dest, end: j + 1 };
