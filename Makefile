@@ -36,7 +36,8 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
-	$(PY) -m bench
+	$(UV) pip install --quiet --python $(PY) -c constraints.txt --group bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 constraints: install
 	{ echo "# Pinned versions for every package Recast installs (uv pip install -c constraints.txt)."; \

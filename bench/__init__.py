@@ -1,0 +1,1 @@
+"""make bench: Recast measured against its peers and the machine's ceiling."""
