@@ -12,16 +12,15 @@ from tests.integration.harness import Services
 
 
 def metrics(services: Services) -> dict[str, float]:
-    """Flat view of /metrics: job counters by name, and POSTs per submit route."""
+    """Flat view of /metrics: job counters by name, and requests as "METHOD route"."""
     with urllib.request.urlopen(f"{services.base}/metrics", timeout=5) as resp:
         text = resp.read().decode()
     out: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "recast_http_requests_total":
-                if sample.labels.get("method") == "POST":
-                    key = f"POST {sample.labels['route']}"
-                    out[key] = out.get(key, 0.0) + sample.value
+                key = f"{sample.labels['method']} {sample.labels['route']}"
+                out[key] = out.get(key, 0.0) + sample.value
             elif not sample.labels:
                 out[sample.name] = sample.value
     return out
@@ -39,18 +38,22 @@ async def type_into(page: Page, selector: str, text: str) -> None:
     await page.send("Input.insertText", {"text": text})
 
 
+async def press_key(page: Page, key: str, code: int) -> None:
+    """A real key press on the focused element (Enter submits, arrows move radios)."""
+    text = "\r" if key == "Enter" else ""
+    await page.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyDown" if text else "rawKeyDown", "key": key, "code": key,
+         "windowsVirtualKeyCode": code, "text": text},
+    )  # fmt: skip
+    await page.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyUp", "key": key, "code": key, "windowsVirtualKeyCode": code},
+    )
+
+
 async def press_enter(page: Page) -> None:
-    for kind in ("keyDown", "keyUp"):
-        await page.send(
-            "Input.dispatchKeyEvent",
-            {
-                "type": kind,
-                "key": "Enter",
-                "code": "Enter",
-                "windowsVirtualKeyCode": 13,
-                "text": "\r" if kind == "keyDown" else "",
-            },
-        )
+    await press_key(page, "Enter", 13)
 
 
 async def submit_url(page: Page, url: str, persona: str) -> None:

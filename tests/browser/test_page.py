@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import urllib.request
 from pathlib import Path
@@ -13,12 +14,22 @@ from tests.browser.helpers import (
     job_id_in_hash,
     metrics,
     open_app,
+    press_key,
     submit_url,
+    type_into,
     wait_done,
 )
 from tests.integration.harness import PageServer, Services
 
 SUBMIT = "POST /api/transform"
+PASTED = (
+    "Tide pools are small basins of sea water left in the rocks when the tide goes out. "
+    "The animals that live there must survive heat, changing salt levels and hungry birds. "
+    "Mussels close their shells to keep moisture in, and anemones cover themselves with "
+    "gravel to slow evaporation until the water returns.\n\nWhen the sea comes back, the "
+    "pools are refreshed with cool water and food, and life in them starts again."
+)
+EVENTS = "GET /api/transform/jobs/{jobId}/events"
 
 
 async def test_page_transform_shows_live_progress_then_the_result(
@@ -60,8 +71,27 @@ async def test_page_transform_shows_live_progress_then_the_result(
     assert page.exceptions == []
     after = metrics(services)
     assert after[SUBMIT] - before.get(SUBMIT, 0) == 1
+    # Followed by SSE (the request is counted once its stream has closed).
+    for _ in range(100):
+        if metrics(services).get(EVENTS, 0) > before.get(EVENTS, 0):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the page never opened the job's event stream")
     shot = await page.screenshot(artifacts / "transform-result.png")
     print(f"screenshot: {shot}")
+
+    # Readable on a phone: no sideways scrolling at 390 CSS pixels.
+    await page.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    await page.evaluate("new Promise((r) => requestAnimationFrame(() => r()))", await_promise=True)
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    await page.screenshot(artifacts / "transform-result-phone.png")
 
 
 async def test_second_identical_request_is_answered_from_the_cache(
@@ -182,3 +212,41 @@ def test_page_and_static_files_carry_a_strict_csp(services: Services) -> None:
         '<script type="module" src="/static/app.js">'
     ]  # no inline script
     assert not re.search(r"\son[a-z]+\s*=", html)  # no inline handlers
+
+
+async def test_pasted_text_by_keyboard(page: Page, services: Services) -> None:
+    await open_app(page, services)
+    # Tab to the source choice and pick "Pasted text" with the arrow key.
+    await page.evaluate("document.querySelector('input[name=source]').focus()")
+    await press_key(page, "ArrowRight", 39)
+    assert await page.evaluate("document.getElementById('text-field').hidden") is False
+    assert await page.evaluate("document.getElementById('url-field').hidden") is True
+    await type_into(page, "#text", PASTED)
+    await type_into(page, "#title", "Notes on <b>tide</b> pools")
+    await page.evaluate("document.getElementById('submit').focus()")
+    await press_key(page, "Enter", 13)
+    await wait_done(page)
+    assert await page.evaluate("document.querySelector('#markdown h2').textContent") == (
+        "Notes on <b>tide</b> pools"
+    )
+    assert await page.evaluate("document.querySelectorAll('#markdown b').length") == 0
+
+
+async def test_failed_job_shows_its_error_code(
+    page: Page, services: Services, pages: PageServer
+) -> None:
+    await open_app(page, services)
+    await submit_url(page, f"{pages.base}/status/404", "casual")
+    await page.wait_for("document.body.dataset.state === 'error'", "the failure", 30)
+    message = await page.evaluate("document.getElementById('job-error').textContent")
+    assert "(http_error)" in message
+    assert await page.evaluate("document.getElementById('result').hidden") is True
+
+
+async def test_refused_submission_is_shown_at_the_form(page: Page, services: Services) -> None:
+    await open_app(page, services)
+    await submit_url(page, "ftp://example.com/file", "casual")
+    await page.wait_for("!document.getElementById('form-error').hidden", "the form error", 10)
+    message = await page.evaluate("document.getElementById('form-error').textContent")
+    assert "(unsupported_scheme)" in message or "(invalid_url)" in message, message
+    assert await page.evaluate("location.hash") == ""
