@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis as redis_sync
 
 from tests.integration.client_helpers import poll, read_events, submit, until
 from tests.integration.harness import CORPUS_DIR, PageServer, Services, corpus_pages
@@ -172,3 +173,23 @@ async def test_twenty_corpus_pages(services: Services, pages: PageServer) -> Non
         expected = source.parent / "expected-metadata.json"
         if expected.is_file() and json.loads(expected.read_text())["title"]:
             assert snapshot["data"]["title"].strip()
+
+
+async def test_sse_survives_a_dropped_pubsub_connection(
+    services: Services, pages: PageServer, redis_url: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        _, accepted = await submit(session, services.base, {"url": f"{pages.base}/gate/drop"})
+        events: list[tuple[str, str, dict[str, Any]]] = []
+        reader = asyncio.create_task(
+            read_events(session, services.base + accepted["eventsUrl"], events=events)
+        )
+        await until(lambda: events and pages.hits["/gate/drop"] == 1, what="stream and fetch")
+        client = redis_sync.Redis.from_url(redis_url)
+        try:
+            assert client.client_kill_filter(_type="pubsub") >= 1
+        finally:
+            client.close()
+        pages.release("drop")
+        await reader
+    assert events[-1][1] == "completed"

@@ -277,3 +277,27 @@ async def test_a_failed_job_is_replayed_by_recast_requeue(
         snapshot = await poll(session, fleet.base, job_id)
     assert snapshot["status"] == "failed"
     assert snapshot["attempts"] == 1
+
+
+async def test_an_entry_past_the_delivery_limit_is_dead_lettered(
+    fleet: Services, pages: PageServer
+) -> None:
+    keys = Keys(fleet.env["KEY_PREFIX"], int(fleet.env["STREAM_PARTITIONS"]))
+    async with aiohttp.ClientSession() as session:
+        _, accepted = await submit(session, fleet.base, {"url": f"{pages.base}/gate/poison"})
+        job_id = accepted["jobId"]
+        await until(lambda: pages.hits["/gate/poison"] == 1, 20, "the first fetch")
+        owner = owner_of(fleet, job_id)
+        fleet.stop(owner, signal.SIGKILL)
+        client = redis_sync.Redis.from_url(fleet.env["REDIS_URL"])
+        try:  # as if the job had already crashed its worker many times
+            stream = keys.stream_for(job_id)
+            entry = client.xpending_range(stream, GROUP, "-", "+", 1)[0]["message_id"]
+            client.xclaim(stream, GROUP, owner, 0, [entry], idle=60_000, retrycount=50)
+        finally:
+            client.close()
+        snapshot = await poll(session, fleet.base, job_id, 30)
+        pages.release("poison")
+    assert snapshot["status"] == "failed"
+    assert snapshot["error"]["code"] == "processing_limit"
+    assert job_id in recast_cli(fleet, "dead-letters").stdout

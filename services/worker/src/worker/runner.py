@@ -184,10 +184,10 @@ class Worker:
         return kept
 
     async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
-        log.warning("entry_dead_lettered", job_id=delivery.job_id, reason=reason)
-        await self.consumer.dead_letter(delivery, reason)
         if delivery.job_id is not None:
-            await self.store.finish(
+            # Fail the job first, fenced like any finish: while a (slow) owner still holds
+            # the lease nothing is written, and the entry stays pending for later.
+            outcome = await self.store.finish(
                 delivery.job_id,
                 uuid.uuid4().hex,
                 delivery.entry_id,
@@ -197,6 +197,11 @@ class Worker:
                     retryable=False,
                 ),
             )
+            if outcome == "lost":
+                log.info("dead_letter_deferred", job_id=delivery.job_id, reason=reason)
+                return
+        log.warning("entry_dead_lettered", job_id=delivery.job_id, reason=reason)
+        await self.consumer.dead_letter(delivery, reason)
 
     def _spawn(self, pipeline: Pipeline, delivery: Delivery) -> None:
         if delivery.job_id is None:
