@@ -163,3 +163,28 @@ async def test_a_failed_job_can_be_requeued_from_its_stored_request(
     started = await store.start(job_id, "tok2", again, stage="fetching", progress=10)
     assert started.spec == _spec()
     assert await store.requeue(job_id) == "live"
+
+
+async def _complete(store: JobStore, redis: Redis, keys: Keys, job_id: str) -> None:
+    entry = await _deliver(redis, keys, job_id)
+    await store.start(job_id, "tok", entry, stage="fetching", progress=10)
+    await store.finish(job_id, "tok", entry, result=_result())
+
+
+async def test_resubmission_rules(store: JobStore, redis: Redis, keys: Keys) -> None:
+    job_id = job_id_for("url", "https://example.com/rules", "professional")
+    submit = store.submit
+    assert (await submit(job_id, _spec(), refresh=False, max_stream_len=0)).outcome == "created"
+    # While live, even refresh joins the running job.
+    assert (await submit(job_id, _spec(), refresh=True, max_stream_len=0)).outcome == "joined"
+    await _complete(store, redis, keys, job_id)
+    assert (await submit(job_id, _spec(), refresh=False, max_stream_len=0)).outcome == "cached"
+    # refresh bypasses the cache and runs again.
+    assert (await submit(job_id, _spec(), refresh=True, max_stream_len=0)).outcome == "created"
+    await _complete(store, redis, keys, job_id)
+    # Cache expired while the job record lives: the job runs again.
+    await redis.delete(keys.cache(job_id))
+    rerun = await submit(job_id, _spec(), refresh=False, max_stream_len=0)
+    assert rerun.outcome == "created"
+    assert rerun.snapshot is not None
+    assert (rerun.snapshot.status, rerun.snapshot.attempts) == ("queued", 0)
