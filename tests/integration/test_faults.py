@@ -301,3 +301,31 @@ async def test_an_entry_past_the_delivery_limit_is_dead_lettered(
     assert snapshot["status"] == "failed"
     assert snapshot["error"]["code"] == "processing_limit"
     assert job_id in recast_cli(fleet, "dead-letters").stdout
+
+
+async def test_gateway_killed_mid_submit_loses_no_accepted_job(
+    fleet: Services, pages: PageServer
+) -> None:
+    accepted: list[str] = []
+    statuses: list[int] = []
+
+    async def one(session: aiohttp.ClientSession, i: int) -> None:
+        body = {"url": f"{pages.base}/site/article.html?n={i}", "persona": "casual"}
+        try:
+            status, answer = await submit(session, fleet.base, body)
+        except (aiohttp.ClientError, json.JSONDecodeError):
+            return  # the connection died with the gateway: the client knows to retry
+        statuses.append(status)
+        if status in (200, 202):
+            accepted.append(answer["jobId"])
+
+    async with aiohttp.ClientSession() as session:
+        burst = [asyncio.create_task(one(session, i)) for i in range(200)]
+        await until(lambda: len(accepted) >= 20, 20, "some submits to be accepted")
+        fleet.stop("gateway", signal.SIGKILL)
+        await asyncio.gather(*burst)
+        fleet.start("gateway", "gateway")
+        fleet.wait_ready()
+        snapshots = [await poll(session, fleet.base, job_id, 120) for job_id in accepted]
+    assert 500 not in statuses
+    assert {s["status"] for s in snapshots} == {"completed"}
