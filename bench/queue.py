@@ -10,9 +10,11 @@ start-up is left out for everyone alike. Recast jobs are submitted through
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from jobcore.jobid import job_id_for, text_digest
 from jobcore.keys import Keys
@@ -54,14 +56,38 @@ async def recast_remaining(redis: Redis) -> int:
     return sum(int(n) for n in lengths)
 
 
+@dataclass
+class Drain:
+    rate: float  # jobs/s
+    worker_us: float  # worker CPU per job (all worker processes), microseconds
+    redis_us: float  # Redis server CPU per job, microseconds
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def redis_cpu(redis: Redis) -> float:
+    info = await redis.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 async def drain_rate(
-    url: str, n: int, remaining: Callable[[Redis], Awaitable[int]], timeout: float = 300
-) -> float:
-    """Jobs/s from the moment 1 % are done until none remain."""
+    url: str,
+    n: int,
+    remaining: Callable[[Redis], Awaitable[int]],
+    pids: list[int],
+    timeout: float = 300,
+) -> Drain:
+    """Jobs/s (and CPU per job) from the moment 1 % are done until none remain."""
     redis = Redis.from_url(url)
     warm = max(1, n // 100)
     t0 = done0 = None
+    cpu0 = (0.0, 0.0)
     deadline = time.monotonic() + timeout
+    left = n
     try:
         while time.monotonic() < deadline:
             left = await remaining(redis)
@@ -69,15 +95,19 @@ async def drain_rate(
             done = n - left
             if t0 is None and done >= warm:
                 t0, done0 = now, done
+                cpu0 = (sum(cpu_seconds(p) for p in pids), await redis_cpu(redis))
             if left <= 0 and t0 is not None and done0 is not None:
-                return (n - done0) / max(now - t0, 1e-6)
+                jobs = n - done0
+                worker = sum(cpu_seconds(p) for p in pids) - cpu0[0]
+                server = await redis_cpu(redis) - cpu0[1]
+                return Drain(jobs / max(now - t0, 1e-6), worker / jobs * 1e6, server / jobs * 1e6)
             await asyncio.sleep(0.005)
         raise TimeoutError(f"queue not drained in {timeout}s ({left} left)")
     finally:
         await redis.aclose()
 
 
-def run_recast(url: str, n: int, concurrency: int, workers: int = 1) -> float:
+def run_recast(url: str, n: int, concurrency: int, workers: int = 1) -> Drain:
     env.flush(url)
     asyncio.run(recast_enqueue(url, n))
     procs = [
@@ -85,13 +115,13 @@ def run_recast(url: str, n: int, concurrency: int, workers: int = 1) -> float:
         for i in range(workers)
     ]
     try:
-        return asyncio.run(drain_rate(url, n, recast_remaining))
+        return asyncio.run(drain_rate(url, n, recast_remaining, [p.pid for p in procs]))
     finally:
         for proc in procs:
             proc.stop()
 
 
-def run_peer(url: str, name: str, n: int, concurrency: int) -> float:
+def run_peer(url: str, name: str, n: int, concurrency: int) -> Drain:
     enqueue, _, remaining = peers.PEERS[name]
     env.flush(url)
     asyncio.run(enqueue(url, n))
@@ -99,27 +129,35 @@ def run_peer(url: str, name: str, n: int, concurrency: int) -> float:
         f"peer-{name}", ["-m", "bench.peers", name, url, str(concurrency)], env.service_env(url)
     )
     try:
-        return asyncio.run(drain_rate(url, n, remaining))
+        return asyncio.run(drain_rate(url, n, remaining, [proc.pid]))
     finally:
         proc.stop(timeout=5)
 
 
-def overhead(url: str, n: int, concurrency: int, reps: int, names: list[str]) -> dict[str, list[float]]:
+def overhead(url: str, n: int, concurrency: int, reps: int, names: list[str]) -> dict[str, list[Drain]]:
     """Interleaved repetitions: recast, then each peer, ``reps`` times."""
-    samples: dict[str, list[float]] = {k: [] for k in ["recast", *names]}
+    samples: dict[str, list[Drain]] = {k: [] for k in ["recast", *names]}
     for rep in range(reps):
         for name in samples:
-            rate = run_recast(url, n, concurrency) if name == "recast" else run_peer(url, name, n, concurrency)
-            samples[name].append(rate)
-            print(f"  [queue] rep {rep + 1}/{reps} {name:8s} {rate:8.0f} jobs/s", file=sys.stderr)
+            d = run_recast(url, n, concurrency) if name == "recast" else run_peer(url, name, n, concurrency)
+            samples[name].append(d)
+            print(
+                f"  [queue] rep {rep + 1}/{reps} {name:8s} {d.rate:8.0f} jobs/s"
+                f"  worker {d.worker_us:6.0f} µs/job  redis {d.redis_us:6.0f} µs/job",
+                file=sys.stderr,
+            )
     return samples
 
 
-def scaling(url: str, n: int, concurrency: int, reps: int) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {"one": [], "two": []}
+def scaling(url: str, n: int, concurrency: int, reps: int) -> dict[str, list[Drain]]:
+    samples: dict[str, list[Drain]] = {"one": [], "two": []}
     for rep in range(reps):
         for label, workers in (("one", 1), ("two", 2)):
-            rate = run_recast(url, n, concurrency, workers)
-            samples[label].append(rate)
-            print(f"  [scale] rep {rep + 1}/{reps} {label} worker(s) {rate:8.0f} jobs/s", file=sys.stderr)
+            d = run_recast(url, n, concurrency, workers)
+            samples[label].append(d)
+            print(
+                f"  [scale] rep {rep + 1}/{reps} {label} worker(s) {d.rate:8.0f} jobs/s"
+                f"  worker {d.worker_us:6.0f} µs/job  redis {d.redis_us:6.0f} µs/job",
+                file=sys.stderr,
+            )
     return samples
