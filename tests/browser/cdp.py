@@ -62,6 +62,7 @@ class ChromiumProcess:
                 "--disable-component-update",
                 "--disable-sync",
                 "--disable-extensions",
+                "--disable-crash-reporter",
                 "--window-size=1024,900",
                 "about:blank",
             ],
