@@ -142,7 +142,7 @@ class Proc:
 
 
 def start_worker(redis_url: str, name: str = "worker0", **extra: str) -> Proc:
-    env = service_env(redis_url, WORKER_NAME=name, WORKER_ENGINE="noop", **extra)
+    env = service_env(redis_url, **{"WORKER_NAME": name, "WORKER_ENGINE": "noop", **extra})
     return Proc(name, ["-m", "worker"], env)
 
 
