@@ -56,6 +56,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         return Article(title="", markdown="", text="", url=url)
     meta = Metadata()
     base_url = url
+    tree: LexborHTMLParser | None = None
     try:
         tree = parse(source)
         base_url = _base_url(tree, url)
@@ -66,7 +67,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         meta.title = norm(match.group(1)) if match else ""
     markdown = text = ""
     try:
-        selection = select_content(source, meta.title, meta.byline_node_text)
+        selection = select_content(source, meta.title, meta.byline_node_text, tree)
         if selection is not None:
             markdown, text = render(selection.nodes, base_url)
     except Exception:

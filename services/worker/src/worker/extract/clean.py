@@ -7,11 +7,10 @@ Python check per hit, so large pages stay fast.
 
 from __future__ import annotations
 
-import re
-
 from selectolax.lexbor import LexborHTMLParser
 
-from .dom import Node, attr, class_id, text_len
+from . import classes
+from .dom import Node, attr, text_len
 
 NEVER_CONTENT = (
     "script, style, noscript, template, iframe, svg, canvas, object, embed, applet, button, "
@@ -25,81 +24,6 @@ _BAD_ROLES = frozenset(
     ["menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"]
 )
 
-# Class/id substrings of page chrome; matched in C by one attribute selector.
-UNLIKELY_WORDS = (
-    "-ad-",
-    "ai2html",
-    "banner",
-    "breadcrumbs",
-    "combx",
-    "comment",
-    "community",
-    "cover-wrap",
-    "disqus",
-    "extra",
-    "footer",
-    "gdpr",
-    "header",
-    "legends",
-    "menu",
-    "related",
-    "remark",
-    "replies",
-    "rss",
-    "shoutbox",
-    "sidebar",
-    "skyscraper",
-    "social",
-    "sponsor",
-    "supplemental",
-    "ad-break",
-    "agegate",
-    "pagination",
-    "pager",
-    "popup",
-    "yom-remote",
-)
-# Weaker evidence: these names also appear on wrappers of real text ("widget-container"),
-# so they only remove blocks holding little prose.
-WEAK_WORDS = (
-    "newsletter",
-    "subscribe",
-    "signup",
-    "cookie",
-    "consent",
-    "share",
-    "sharing",
-    "promo",
-    "outbrain",
-    "taboola",
-    "paywall",
-    "recommend",
-    "trending",
-    "mostpopular",
-    "most-popular",
-    "widget",
-    "toolbar",
-    "masthead",
-    "navbar",
-    "nav-",
-    "-nav",
-    "navigation",
-)
-
-
-def _attr_css(words: tuple[str, ...]) -> str:
-    return ", ".join(f'body [{a}*="{w}" i]' for w in words for a in ("class", "id"))
-
-
-_UNLIKELY_CSS = _attr_css(UNLIKELY_WORDS)
-_COMMENT_CSS = _attr_css(("comment", "disqus", "respond"))
-_COMMENT = re.compile(
-    r"(?:^|\s)(?:comments?|comment-(?:list|area|s|section|body|content|respond|form|wrap\w*)|"
-    r"commentlist|comments-\w+|disqus_thread|respond)(?:\s|$)",
-    re.I,
-)
-_WEAK_CSS = _attr_css(WEAK_WORDS)
-MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|entry|post|story", re.I)
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
 
 
@@ -146,19 +70,18 @@ def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
 
 
 def drop_unlikely(tree: LexborHTMLParser) -> None:
-    doomed = [
-        node
-        for node in tree.css(_UNLIKELY_CSS)
-        if node.tag not in _KEEP_TAGS and not MAYBE.search(class_id(node))
-    ]
-    doomed.extend(
-        node
-        for node in tree.css(_WEAK_CSS)
-        if node.tag not in _KEEP_TAGS
-        and len(node.css("p")) < 3
-        and not MAYBE.search(class_id(node))
-    )
-    doomed = [n for n in doomed if n.css_first("article, main") is None]
-    # Comment threads are never the article, whatever "content" their classes mention.
-    doomed.extend(n for n in tree.css(_COMMENT_CSS) if _COMMENT.search(class_id(n)))
+    """Remove blocks whose class/id names them chrome, and comment threads."""
+    doomed = []
+    for node in tree.css("body [class], body [id]"):
+        evidence = classes.of(node)
+        if evidence.comment:
+            # Comment threads are never the article, whatever "content" they mention.
+            doomed.append(node)
+        elif (
+            (evidence.unlikely or evidence.weak)
+            and node.tag not in _KEEP_TAGS
+            and (evidence.unlikely or len(node.css("p")) < 3)
+            and node.css_first("article, main") is None
+        ):
+            doomed.append(node)
     _remove(doomed)

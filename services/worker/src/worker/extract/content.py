@@ -1,6 +1,7 @@
 """Choose the article's nodes: strict pass first, looser passes when it finds too little.
 
-Every pass works on a fresh parse because cleaning mutates the tree. When even the
+Every pass works on a fresh parse because cleaning mutates the tree; the first may
+reuse the tree the metadata was read from. When even the
 loosest pass is short next to the page's own paragraph text, stray paragraphs are
 recovered from the whole body; a page with almost no markup falls back to its text.
 """
@@ -49,8 +50,9 @@ class Selection:
     body_length: int = 0
 
 
-def _select(html: str, flags: Pass, title: str, byline: str | None) -> Selection | None:
-    tree = parse(html)
+def _select(
+    tree: LexborHTMLParser, flags: Pass, title: str, byline: str | None
+) -> Selection | None:
     body = tree.body
     if body is None:
         return None
@@ -113,10 +115,14 @@ def _recover(html: str) -> Selection | None:
     return Selection(tree, nodes, sum(text_len(n) for n in nodes))
 
 
-def select_content(html: str, title: str, byline: str | None) -> Selection | None:
+def select_content(
+    html: str, title: str, byline: str | None, tree: LexborHTMLParser | None = None
+) -> Selection | None:
+    """Choose the article's nodes; ``tree``, when given, is ``html`` parsed and unused yet."""
     best: Selection | None = None
     for flags in PASSES:
-        found = _select(html, flags, title, byline)
+        found = _select(tree or parse(html), flags, title, byline)
+        tree = None
         if found is None:
             return None
         if best is None or found.length > best.length:

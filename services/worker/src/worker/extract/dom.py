@@ -105,7 +105,7 @@ def decode(html: str | bytes) -> str:
 
 def parse(html: str) -> LexborHTMLParser:
     # NUL bytes make lexbor truncate text nodes; binary junk is otherwise harmless.
-    return LexborHTMLParser(html.replace("\x00", ""))
+    return LexborHTMLParser(html.replace("\x00", "") if "\x00" in html else html)
 
 
 def attr(node: Node, name: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .classes import class_weight
 from .dom import Node, attr, find_inside, has_ancestor, link_density, norm
-from .scoring import class_weight
 from .title import similarity
 
 _AD_WORDS = re.compile(

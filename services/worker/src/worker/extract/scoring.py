@@ -10,17 +10,9 @@ from __future__ import annotations
 
 import re
 
+from .classes import class_weight
 from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, find_inside, link_density, norm
 
-POSITIVE = re.compile(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
-)
-NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|"
-    r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
-    r"sponsor|shopping|tags|widget|byline|author|caption|credit",
-    re.I,
-)
 _TAG_SEED = {
     "div": 5,
     "article": 8,
@@ -47,17 +39,6 @@ _TAG_SEED = {
 }
 _SENTENCE_END = re.compile(r"\.( |$)")
 _COMMAS = re.compile(r"[,،﹐︐︑⹁⸴⸲，、]")
-
-
-def class_weight(node: Node) -> int:
-    weight = 0
-    for name in (node.attributes.get("class"), node.attributes.get("id")):
-        if name:
-            if NEGATIVE.search(name):
-                weight -= 25
-            if POSITIVE.search(name):
-                weight += 25
-    return weight
 
 
 def _runs(node: Node) -> list[str]:
