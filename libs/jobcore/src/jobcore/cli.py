@@ -32,14 +32,8 @@ from jobcore.models import JobSnapshot, TransformResult
 from jobcore.settings import Settings
 from jobcore.store import JobStore
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT, EXIT_UNAVAILABLE = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-)
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_CANCELLED, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+EXIT_UNAVAILABLE, EXIT_USAGE = 5, 64
 
 
 class Progress:
@@ -77,30 +71,58 @@ def render(result: TransformResult, as_json: bool) -> str:
     return result.markdown
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recast", description=__doc__.splitlines()[0])
-    parser.add_argument(
+def _common_options(suppress: bool) -> argparse.ArgumentParser:
+    """--server and --json, accepted before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    default_server = os.environ.get("RECAST_SERVER", DEFAULT_SERVER)
+    common.add_argument(
         "--server",
-        default=os.environ.get("RECAST_SERVER", DEFAULT_SERVER),
-        help="gateway URL (env RECAST_SERVER; default %(default)s)",
+        default=argparse.SUPPRESS if suppress else default_server,
+        help=f"gateway URL (env RECAST_SERVER; default {default_server})",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print JSON instead of Markdown",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recast",
+        description=__doc__.splitlines()[0],
+        parents=[_common_options(False)],
+        epilog="exit codes: 0 done, 1 job failed, 2 refused, 3 cancelled, 4 timed out, "
+        "5 unreachable/unavailable/rate-limited, 64 usage or input error",
+    )
+    common = _common_options(True)
     sub = parser.add_subparsers(dest="command", required=True)
-    web = sub.add_parser("webpage", help="transform a web page")
+    web = sub.add_parser("webpage", help="transform a web page", parents=[common])
     web.add_argument("url")
-    text = sub.add_parser("text", help="transform a text file (- for stdin)")
+    text = sub.add_parser("text", help="transform a text file (- for stdin)", parents=[common])
     text.add_argument("file")
-    text.add_argument("--title")
+    text.add_argument("--title", help="the text's title (default: its first sentence)")
     for p in (web, text):
-        p.add_argument("--persona", default="professional")
+        p.add_argument("--persona", default="professional", help="default %(default)s")
         p.add_argument("--refresh", action="store_true", help="ignore a cached result")
-        p.add_argument("--sse", action="store_true", help="follow Server-Sent Events")
-        p.add_argument("--max-attempts", type=int, default=120)
-        p.add_argument("--interval", type=float, default=1.0)
-    sub.add_parser("status", help="show a job").add_argument("job_id")
-    sub.add_parser("watch", help="follow a job until it ends").add_argument("job_id")
-    sub.add_parser("cancel", help="cancel a job").add_argument("job_id")
-    sub.add_parser("personas", help="list the personas")
+        p.add_argument(
+            "--poll", action="store_true", help="poll the job instead of following its events"
+        )
+        p.add_argument(
+            "--max-attempts", type=int, default=120, help="polls before giving up (%(default)s)"
+        )
+        p.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between polls (%(default)s)"
+        )
+    for name, what in (
+        ("status", "show a job"),
+        ("watch", "follow a job until it ends"),
+        ("cancel", "cancel a job"),
+    ):
+        sub.add_parser(name, help=what, parents=[common]).add_argument("job_id")
+    sub.add_parser("personas", help="list the personas", parents=[common])
     sub.add_parser("dead-letters", help="list entries set aside (reads REDIS_URL directly)")
     requeue = sub.add_parser("requeue", help="replay dead-lettered jobs (reads REDIS_URL)")
     requeue.add_argument("job_ids", nargs="*", help="job ids; none: every dead letter")
@@ -151,7 +173,7 @@ async def _remote(args: argparse.Namespace) -> int:
             result = await client.follow(args.job_id, on_progress=progress)
         else:
             poll = PollOptions(args.max_attempts, args.interval, progress)
-            follow: Literal["poll", "sse"] = "sse" if args.sse else "poll"
+            follow: Literal["poll", "sse"] = "poll" if args.poll else "sse"
             if cmd == "webpage":
                 result = await client.webpage(
                     args.url, args.persona, poll=poll, follow=follow, refresh=args.refresh
@@ -184,6 +206,9 @@ def _guard(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
     except ApiError as exc:
         print(f"recast: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE if exc.status >= 500 or exc.status == 429 else EXIT_REFUSED
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         print(f"recast: cannot reach the server: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
@@ -222,12 +247,24 @@ async def _admin(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "extract":
-        return extract_command(args)
-    if args.command in ("dead-letters", "requeue"):
-        return asyncio.run(_admin(args))
-    return _guard(lambda: _remote(args))
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not str(getattr(args, "server", "http://")).startswith(("http://", "https://")):
+        parser.error(f"--server must start with http:// or https:// (got {args.server!r})")
+    try:
+        if args.command == "extract":
+            return extract_command(args)
+        if args.command in ("dead-letters", "requeue"):
+            return asyncio.run(_admin(args))
+        if args.command == "text":
+            args.text = _read_text(args.file)
+        return _guard(lambda: _remote(args))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # e.g. piped into head: not an error
+            sys.stderr.close()
+            return EXIT_OK
+        print(f"recast: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

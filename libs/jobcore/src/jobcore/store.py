@@ -292,9 +292,11 @@ class JobStore:
         """Entries set aside by workers, oldest first, from every partition."""
         found: list[DeadLetter] = []
         for part in range(self.keys.partitions):
-            rows = await self.redis.xrange(self.keys.dead_letters(part), count=limit)
+            rows: list[Any] = list(
+                await self.redis.xrange(self.keys.dead_letters(part), count=limit) or []
+            )
             for entry_id, fields in rows:
-                values = {_text(k): _text(v) for k, v in fields.items()}
+                values = {_text(k): _text(v) for k, v in (fields or {}).items()}
                 found.append(
                     DeadLetter(
                         entry_id=_text(entry_id) or "",

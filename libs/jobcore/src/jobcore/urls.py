@@ -98,8 +98,14 @@ def parse_submit_url(
     addresses = _host_addresses(host)
     # The address decides before the port: http://127.1:6379/ is an attack on
     # an address, and an explicit ip:port exception is the only way past both.
-    if any(not policy.allows(addr, port) for addr in addresses):
-        raise UrlRejected("blocked_address", "the URL points to a non-public address")
+    # ``localhost`` denotes both loopbacks: one allowed is enough, because the fetcher's
+    # connect-time guard then drops the other.
+    if addresses and not any(policy.allows(addr, port) for addr in addresses):
+        raise UrlRejected(
+            "blocked_address",
+            f"the URL points to a non-public address ({addresses[0]}); the server's operator "
+            f"can allow it with FETCH_ALLOWED_ADDRESSES={addresses[0]}:{port}",
+        )
     explicitly_allowed = any(policy.names_endpoint(addr, port) for addr in addresses)
     if port not in allowed_ports and not explicitly_allowed:
         raise UrlRejected("blocked_port", f"port {port} is not allowed")

@@ -72,7 +72,10 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "bad_request")
-        return problem_response(code, exc.reason, status=exc.status)
+        response = problem_response(code, exc.reason, status=exc.status)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except (ConnectionError, TimeoutError, BusyLoadingError, OSError) as exc:
         log.warning("redis_unavailable", error=type(exc).__name__)
         return problem_response("unavailable", "the job store is unreachable", retry_after=2)

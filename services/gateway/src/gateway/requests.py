@@ -51,7 +51,9 @@ async def decode_body(request: web.Request, body_type: type[T]) -> T:
         raise ProblemError(
             "validation_error", message, errors=[FieldError(field=field, message=message)]
         ) from None
-    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+    except msgspec.DecodeError as exc:  # msgspec names the byte offset, never the input
+        raise ProblemError("invalid_json", f"the body is not well-formed JSON: {exc}") from None
+    except (RecursionError, UnicodeDecodeError):
         raise ProblemError("invalid_json", "the body is not well-formed JSON") from None
     except _DuplicateKey as exc:
         raise ProblemError("invalid_json", f"the key {exc.args[0]!r} appears twice") from None

@@ -16,7 +16,17 @@ def article_from_text(text: str, title: str | None = None) -> Article:
     if not title and paragraphs and len(paragraphs[0]) <= 120 and len(paragraphs) > 1:
         title = paragraphs.pop(0).lstrip("# ").strip()
     if not title:
-        first = paragraphs[0] if paragraphs else ""
-        title = " ".join(first.split()[:10]) or "Untitled text"
+        title = _title_from(paragraphs[0] if paragraphs else "")
     body = "\n\n".join(paragraphs)
     return Article(title=title, markdown=body, text=body)
+
+
+def _title_from(paragraph: str) -> str:
+    """The first sentence when it is short, else its first words with an ellipsis."""
+    first_sentence = re.split(r"(?<=[.!?])\s", paragraph, maxsplit=1)[0]
+    words = first_sentence.split()
+    if not words:
+        return "Untitled text"
+    if len(words) <= 12:
+        return first_sentence
+    return " ".join(words[:10]) + "…"
