@@ -24,6 +24,8 @@ _BAD_ROLES = frozenset(
     ["menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"]
 )
 
+# Named elements worth judging; inline ones (links, spans, images) go with their block.
+_CLASSED = "body :is([class], [id]):not(a, span, img, i, b, em, strong, sup, cite, abbr, time)"
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
 
 
@@ -38,13 +40,8 @@ def _fallback_image(node: Node) -> bool:
 
 
 def drop_never_content(tree: LexborHTMLParser) -> None:
+    # Comment nodes stay: they have no text, and finding them means visiting every node.
     _remove(tree.css(NEVER_CONTENT))
-    comments = (
-        [n for n in tree.root.traverse(include_text=False) if n.is_comment_node]
-        if (tree.root is not None)
-        else []
-    )
-    _remove(comments)
 
 
 def drop_hidden(tree: LexborHTMLParser) -> None:
@@ -72,7 +69,7 @@ def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
 def drop_unlikely(tree: LexborHTMLParser) -> None:
     """Remove blocks whose class/id names them chrome, and comment threads."""
     doomed = []
-    for node in tree.css("body [class], body [id]"):
+    for node in tree.css(_CLASSED):
         evidence = classes.of(node)
         if evidence.comment:
             # Comment threads are never the article, whatever "content" they mention.

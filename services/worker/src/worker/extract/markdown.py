@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from .dom import BLOCK_TAGS, Node, attr, find_inside
+from .dom import BLOCK_TAGS, Node, attr, find_inside, holders
 
 Block = tuple[str, str]
 
@@ -28,8 +28,9 @@ def _clean(text: str) -> str:
 
 
 class Renderer:
-    def __init__(self, base_url: str | None) -> None:
+    def __init__(self, base_url: str | None, roots: list[Node]) -> None:
         self.base_url = base_url
+        self.wrappers = holders(roots, _BLOCK_CSS)
 
     def absolute(self, href: str) -> str:
         href = href.strip()
@@ -145,7 +146,7 @@ class Renderer:
         if tag in _CONTAINERS:
             return True
         # An inline wrapper around blocks (a <span> holding <p>s) is a container.
-        return tag not in _CODE_INLINE and node.css_first(_BLOCK_CSS) is not None
+        return tag not in _CODE_INLINE and node.mem_id in self.wrappers
 
     def block(self, node: Node, depth: int) -> list[Block]:
         tag = node.tag or ""
@@ -257,7 +258,7 @@ def _nearest_table(node: Node) -> Node | None:
 
 
 def render(nodes: list[Node], base_url: str | None) -> tuple[str, str]:
-    renderer = Renderer(base_url)
+    renderer = Renderer(base_url, nodes)
     blocks: list[Block] = []
     for node in nodes:
         if node.is_element_node and not renderer._is_block(node):

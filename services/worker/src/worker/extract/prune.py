@@ -7,9 +7,11 @@ link density, images versus paragraphs, form inputs. Data tables and code are ke
 from __future__ import annotations
 
 import re
+from collections import Counter
 
+from . import classes
 from .classes import class_weight
-from .dom import Node, attr, find_inside, has_ancestor, link_density, norm
+from .dom import Node, attr, find_inside, has_ancestor, link_density, measure, norm, text_len
 from .title import similarity
 
 _AD_WORDS = re.compile(
@@ -19,6 +21,9 @@ _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|carg
 _FIGURE = frozenset(("figure",))
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
+_EMBEDS = ("object", "embed", "iframe", "video", "audio")
+_COUNTED = "p, img, li, " + ", ".join(_EMBEDS)
+_NAMED = ":is([class], [id], [rel], [itemprop])"
 # A block shorter than this whose text is mostly links is a teaser or story list.
 LINK_BLOCK_MAX = 300
 LINK_BLOCK_DENSITY = 0.75
@@ -39,13 +44,80 @@ def is_data_table(table: Node) -> bool:
     return len(rows) >= 10 or columns > 4 or len(rows) * columns > 10
 
 
-def _in_data_table(node: Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag == "table" and is_data_table(parent):
+class _Judge:
+    """Readability's conditional cleaning, with what one pass may share cached."""
+
+    def __init__(self) -> None:
+        self.tables: dict[int, bool] = {}
+
+    def data_table(self, table: Node) -> bool:
+        key = table.mem_id
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = is_data_table(table)
+        return found
+
+    def protected(self, node: Node) -> bool:
+        """Inside code, or inside a data table."""
+        parent = node.parent
+        depth = 0
+        while parent is not None:
+            tag = parent.tag
+            if (tag in _CODE and depth < 12) or (tag == "table" and self.data_table(parent)):
+                return True
+            parent = parent.parent
+            depth += 1
+        return False
+
+    def should_remove(self, node: Node, tag: str) -> bool:
+        text, length = measure(node)
+        is_list = tag in ("ul", "ol")
+        if not is_list and length:
+            list_len = sum(text_len(x) for x in node.css("ul, ol"))
+            is_list = list_len / length > 0.9
+        if tag == "table" and self.data_table(node):
+            return False
+        if self.protected(node):
+            return False
+        if any(self.data_table(t) for t in node.css("table")):
+            return False
+        weight = class_weight(node)
+        if weight < 0:
             return True
-        parent = parent.parent
-    return False
+        if text.count(",") >= 10:
+            return False
+        if length < 40 and (_AD_WORDS.match(text) or _LOADING.match(text)):
+            return True
+        counts = Counter(n.tag for n in node.css(_COUNTED))
+        p = counts["p"]
+        img = counts["img"]
+        li = counts["li"] - 100
+        embeds = sum(counts[t] for t in _EMBEDS)
+        density = link_density(node, length)
+        figure_child = has_ancestor(node, _FIGURE)
+        remove = (
+            (not figure_child and img > 1 and p / img < 0.5)
+            or (not is_list and li > p)
+            or (
+                not is_list
+                and not figure_child
+                and length < 25
+                and (img == 0 or img > 2)
+                and density > 0
+                and _heading_density(node, length) < 0.9
+            )
+            or (not is_list and weight < 25 and density > 0.2)
+            or (weight >= 25 and density > 0.5)
+            or (embeds == 1 and length < 75)
+            or embeds > 1
+            or (img == 0 and length == 0 and node.css_first("pre, code, hr") is None)
+        )
+        if is_list and remove:
+            # A plain list of images (a gallery) is content.
+            children = [c for c in node.iter() if c.is_element_node]
+            if all(len([g for g in c.iter() if g.is_element_node]) <= 1 for c in children):
+                return img != counts["li"]
+        return remove
 
 
 def _heading_density(node: Node, length: int) -> float:
@@ -54,78 +126,24 @@ def _heading_density(node: Node, length: int) -> float:
     return sum(len(norm(h.text(deep=True))) for h in node.css(_HEADINGS)) / length
 
 
-def _should_remove(node: Node, tag: str) -> bool:
-    text = norm(node.text(deep=True))
-    length = len(text)
-    is_list = tag in ("ul", "ol")
-    if not is_list and length:
-        list_len = sum(len(norm(x.text(deep=True))) for x in node.css("ul, ol"))
-        is_list = list_len / length > 0.9
-    if tag == "table" and is_data_table(node):
-        return False
-    if has_ancestor(node, _CODE) or _in_data_table(node):
-        return False
-    if any(is_data_table(t) for t in node.css("table")):
-        return False
-    weight = class_weight(node)
-    if weight < 0:
-        return True
-    if text.count(",") >= 10:
-        return False
-    if _AD_WORDS.match(text) or _LOADING.match(text):
-        return True
-    p = len(node.css("p"))
-    img = len(node.css("img"))
-    li = len(node.css("li")) - 100
-    embeds = len(node.css("object, embed, iframe, video, audio"))
-    density = link_density(node, length)
-    figure_child = has_ancestor(node, _FIGURE)
-    remove = (
-        (not figure_child and img > 1 and p / img < 0.5)
-        or (not is_list and li > p)
-        or (
-            not is_list
-            and not figure_child
-            and _heading_density(node, length) < 0.9
-            and length < 25
-            and (img == 0 or img > 2)
-            and density > 0
-        )
-        or (not is_list and weight < 25 and density > 0.2)
-        or (weight >= 25 and density > 0.5)
-        or (embeds == 1 and length < 75)
-        or embeds > 1
-        or (img == 0 and length == 0 and node.css_first("pre, code, hr") is None)
-    )
-    if is_list and remove:
-        # A plain list of images (a gallery) is content.
-        children = [c for c in node.iter() if c.is_element_node]
-        if all(len([g for g in c.iter() if g.is_element_node]) <= 1 for c in children):
-            return img != len(node.css("li"))
-    return remove
-
-
 def drop_link_blocks(root: Node) -> None:
     """Short blocks that are nearly all link text: "Read more" teasers and story lists."""
     for node in reversed(root.css("p, li, ul, ol, div, section")[-MAX_JUDGED:]):
         if node.parent is None:
             continue
-        text = norm(node.text(deep=True))
-        if (
-            text
-            and len(text) < LINK_BLOCK_MAX
-            and link_density(node, len(text)) > LINK_BLOCK_DENSITY
-        ):
+        length = text_len(node)
+        if 0 < length < LINK_BLOCK_MAX and link_density(node, length) > LINK_BLOCK_DENSITY:
             node.remove()
 
 
 def clean_conditionally(root: Node) -> None:
+    judge = _Judge()
     for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
         # Reversed document order visits children before their parents.
         for node in reversed(root.css(tag)[-MAX_JUDGED:]):
             if node.parent is None:
                 continue
-            if _should_remove(node, tag):
+            if judge.should_remove(node, tag):
                 node.remove()
 
 
@@ -138,8 +156,27 @@ def drop_title_and_byline(root: Node, title: str, byline: str | None) -> None:
     for heading in root.css("h1, h2"):
         if class_weight(heading) < 0:
             heading.remove()
-    if byline:
-        for node in root.css("[class], [id], [rel], [itemprop]"):
-            if norm(node.text(deep=True)) == byline and len(byline) < 100:
-                node.remove()
-                break
+    if byline and len(byline) < 100:
+        _drop_byline(root, byline)
+
+
+def _drop_byline(root: Node, byline: str) -> None:
+    """Remove the element named as the byline, with wrappers that hold nothing else."""
+    for node in root.css(_NAMED):
+        attrs = node.attributes
+        hinted = (
+            classes.of(node).byline
+            or attrs.get("rel") == "author"
+            or "author" in (attrs.get("itemprop") or "")
+        )
+        if not hinted or norm(node.text(deep=True)) != byline:
+            continue
+        parent = node.parent
+        while (
+            parent is not None
+            and parent.mem_id != root.mem_id
+            and norm(parent.text(deep=True)) == byline
+        ):
+            node, parent = parent, parent.parent
+        node.remove()
+        return

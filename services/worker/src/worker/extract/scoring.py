@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .classes import class_weight
-from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, find_inside, link_density, norm
+from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, holders, link_density, norm
 
 _TAG_SEED = {
     "div": 5,
@@ -81,10 +81,9 @@ def _paragraphs(root: Node) -> list[tuple[Node, str, bool]]:
     inside containers (is_run: the node is the run's parent, not the run).
     """
     found: list[tuple[Node, str, bool]] = []
+    containers = holders([root], BLOCK_SELECTOR)
     for node in root.css("p, pre, td, div, section, article, h2, h3"):
-        if node.tag in ("div", "section", "article", "td") and (
-            find_inside(node, BLOCK_SELECTOR) is not None
-        ):
+        if node.tag in ("div", "section", "article", "td") and node.mem_id in containers:
             if len(norm(node.text(deep=False))) >= 25:
                 found.extend((node, run, True) for run in _runs(node))
             continue
@@ -97,26 +96,59 @@ def _paragraphs(root: Node) -> list[tuple[Node, str, bool]]:
 
 
 class Scores:
-    """Candidate scores keyed by node identity."""
+    """Candidate scores keyed by node identity.
+
+    The link-density discount is applied lazily: it walks the candidate's links, and
+    only the few best candidates and their neighbours are ever looked at.
+    """
 
     def __init__(self, weigh_classes: bool) -> None:
         self.weigh_classes = weigh_classes
-        self.score: dict[int, float] = {}
+        self.raw: dict[int, float] = {}
+        self.final: dict[int, float] = {}
         self.nodes: dict[int, Node] = {}
         self.paragraph_chars = 0
 
     def add(self, node: Node, points: float) -> None:
         key = node.mem_id
-        if key not in self.score:
+        if key not in self.raw:
             seed = _TAG_SEED.get(node.tag or "", 0)
             if self.weigh_classes:
                 seed += class_weight(node)
-            self.score[key] = float(seed)
+            self.raw[key] = float(seed)
             self.nodes[key] = node
-        self.score[key] += points
+        self.raw[key] += points
+
+    def _final(self, key: int) -> float:
+        score = self.final.get(key)
+        if score is None:
+            score = self.raw[key] * (1 - link_density(self.nodes[key]))
+            self.final[key] = score
+        return score
 
     def get(self, node: Node) -> float | None:
-        return self.score.get(node.mem_id)
+        key = node.mem_id
+        return self._final(key) if key in self.raw else None
+
+    def bound(self, node: Node) -> float | None:
+        """An upper bound of get(node) that costs nothing: the undiscounted score."""
+        raw = self.raw.get(node.mem_id)
+        return None if raw is None else max(raw, 0.0)
+
+    def top(self, count: int) -> list[tuple[Node, float]]:
+        """The best candidates after the discount, best first.
+
+        The discount never raises a positive score, so once the raw scores fall below
+        the count-th best discounted one, no later candidate can enter.
+        """
+        best: list[tuple[float, int]] = []
+        for key in sorted(self.raw, key=self.raw.__getitem__, reverse=True):
+            if len(best) >= count and self.raw[key] <= best[-1][0] and best[-1][0] >= 0:
+                break
+            best.append((self._final(key), key))
+            best.sort(key=lambda item: item[0], reverse=True)
+            del best[count:]
+        return [(self.nodes[key], score) for score, key in best]
 
 
 def score_tree(root: Node, weigh_classes: bool) -> Scores:
@@ -133,8 +165,6 @@ def score_tree(root: Node, weigh_classes: bool) -> Scores:
                 break
             parent = parent.parent
             level += 1
-    for key, node in scores.nodes.items():
-        scores.score[key] *= 1 - link_density(node)
     return scores
 
 
@@ -148,17 +178,14 @@ def _ancestors(node: Node, limit: int = 50) -> list[Node]:
 
 
 def best_candidate(scores: Scores) -> Node | None:
-    ranked = sorted(scores.nodes, key=lambda k: scores.score[k], reverse=True)[:5]
+    ranked = scores.top(5)
     if not ranked:
         return None
-    top = scores.nodes[ranked[0]]
-    top_score = scores.score[ranked[0]]
+    top, top_score = ranked[0]
     if top.tag == "body":
         return top
     # Several strong candidates under one ancestor: the article is that ancestor.
-    alternatives = [
-        _ancestors(scores.nodes[k]) for k in ranked[1:] if scores.score[k] >= 0.75 * top_score
-    ]
+    alternatives = [_ancestors(node) for node, score in ranked[1:] if score >= 0.75 * top_score]
     if len(alternatives) >= 3:
         ids = [{a.mem_id for a in anc} for anc in alternatives]
         for ancestor in _ancestors(top):
@@ -208,10 +235,13 @@ def gather(top: Node, scores: Scores) -> list[Node]:
             kept.append(sibling)
             continue
         bonus = 0.2 * top_score if top_class and sibling.attributes.get("class") == top_class else 0
-        score = scores.get(sibling)
-        if score is not None and score + bonus >= threshold:
-            kept.append(sibling)
-        elif sibling.tag == "p":
+        bound = scores.bound(sibling)
+        if bound is not None and bound + bonus >= threshold:
+            score = scores.get(sibling)
+            if score is not None and score + bonus >= threshold:
+                kept.append(sibling)
+                continue
+        if sibling.tag == "p":
             text = norm(sibling.text(deep=True))
             density = link_density(sibling, len(text))
             if (len(text) > 80 and density < 0.25) or (
