@@ -1,8 +1,8 @@
 """``python -m bench``: start a private Redis, run every scenario, print one table, write JSON.
 
-    python -m bench                      # everything (about 10 minutes on 2 cores)
-    python -m bench --only queue,scale   # a subset: queue scale latency http sse pages memory
-    python -m bench --quick              # fewer jobs and repetitions, for a smoke run
+python -m bench                      # everything (about 10 minutes on 2 cores)
+python -m bench --only queue,scale   # a subset: queue scale latency http sse pages memory
+python -m bench --quick              # fewer jobs and repetitions, for a smoke run
 """
 
 from __future__ import annotations
@@ -23,25 +23,52 @@ ALL = ["queue", "scale", "latency", "http", "sse", "pages", "memory"]
 def scenario_queue(url: str, args: argparse.Namespace) -> list[Row]:
     from bench import queue
 
-    drains = queue.overhead(url, args.jobs, args.concurrency, args.reps, ["arq", "saq", "taskiq", "ceiling"])
+    drains = queue.overhead(
+        url, args.jobs, args.concurrency, args.reps, ["arq", "saq", "taskiq", "ceiling"]
+    )
     rate = {k: median([d.rate for d in v]) for k, v in drains.items()}
     wcpu = {k: median([d.worker_us for d in v]) for k, v in drains.items()}
     rcpu = {k: median([d.redis_us for d in v]) for k, v in drains.items()}
     samples = {k: [round(d.rate) for d in v] for k, v in drains.items()}
     rec = rate["recast"]
     best_name = max(("arq", "saq", "taskiq"), key=lambda k: rate[k])
-    common = f"{args.jobs:,} no-op jobs, 1 worker process, concurrency {args.concurrency}, median of {args.reps}"
+    common = (
+        f"{args.jobs:,} no-op jobs, 1 worker process, concurrency {args.concurrency}, "
+        f"median of {args.reps}"
+    )
     detail = "; ".join(
         f"{k} {rate[k]:,.0f}/s (worker {wcpu[k]:.0f} µs + Redis {rcpu[k]:.0f} µs CPU per job)"
         for k in drains
     )
     return [
-        Row("1 queue overhead", "jobs/s vs best peer", rec, rate[best_name], best_name, "≥ 1.5×",
-            rec >= 1.5 * rate[best_name], note=f"{common}: {detail}", samples=samples),
-        Row("1 queue overhead", "jobs/s vs Streams ceiling", rec, rate["ceiling"], "hand-written",
-            "≥ 0.5×", rec >= 0.5 * rate["ceiling"]),
-        Row("1 queue overhead", "worker+Redis CPU µs/job", wcpu["recast"] + rcpu["recast"],
-            min(wcpu[k] + rcpu[k] for k in ("arq", "saq", "taskiq")), "leanest peer", "(context)"),
+        Row(
+            "1 queue overhead",
+            "jobs/s vs best peer",
+            rec,
+            rate[best_name],
+            best_name,
+            "≥ 1.5×",
+            rec >= 1.5 * rate[best_name],
+            note=f"{common}: {detail}",
+            samples=samples,
+        ),
+        Row(
+            "1 queue overhead",
+            "jobs/s vs Streams ceiling",
+            rec,
+            rate["ceiling"],
+            "hand-written",
+            "≥ 0.5×",
+            rec >= 0.5 * rate["ceiling"],
+        ),
+        Row(
+            "1 queue overhead",
+            "worker+Redis CPU µs/job",
+            wcpu["recast"] + rcpu["recast"],
+            min(wcpu[k] + rcpu[k] for k in ("arq", "saq", "taskiq")),
+            "leanest peer",
+            "(context)",
+        ),
     ]
 
 
@@ -56,8 +83,19 @@ def scenario_scale(url: str, args: argparse.Namespace) -> list[Row]:
         f"Redis CPU {redis_us:.0f} µs/job caps the pair at ~{1e6 / redis_us:,.0f} jobs/s"
     )
     samples = {k: [round(d.rate) for d in v] for k, v in drains.items()}
-    return [Row("7 scaling", "jobs/s, 2 workers vs 1", two, one, "1 worker", "≥ 1.6×",
-                two >= 1.6 * one, note=note, samples=samples)]
+    return [
+        Row(
+            "7 scaling",
+            "jobs/s, 2 workers vs 1",
+            two,
+            one,
+            "1 worker",
+            "≥ 1.6×",
+            two >= 1.6 * one,
+            note=note,
+            samples=samples,
+        )
+    ]
 
 
 def _runner(name: str) -> Callable[[str, argparse.Namespace], list[Row]]:
@@ -86,9 +124,11 @@ def main() -> None:
     started = time.time()
     load_start = os.getloadavg()
     if load_start[0] > (os.cpu_count() or 1):
-        print(f"note: load average {load_start[0]:.1f} on {os.cpu_count()} cores — "
-              "other work shares this machine; compare ratios, not absolute figures",
-              file=sys.stderr)
+        print(
+            f"note: load average {load_start[0]:.1f} on {os.cpu_count()} cores — "
+            "other work shares this machine; compare ratios, not absolute figures",
+            file=sys.stderr,
+        )
     with env.redis_server() as url:
         for name in [n.strip() for n in args.only.split(",") if n.strip()]:
             print(f"== {name}", file=sys.stderr, flush=True)

@@ -25,7 +25,9 @@ def main() -> None:
 
     app = web.Application()
     app.router.add_route("*", "/get", handler)
-    web.run_app(app, loop=new_event_loop(), host="127.0.0.1", port=port, access_log=None, print=None)
+    web.run_app(
+        app, loop=new_event_loop(), host="127.0.0.1", port=port, access_log=None, print=None
+    )
 
 
 if __name__ == "__main__":

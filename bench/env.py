@@ -56,8 +56,23 @@ def redis_server() -> Iterator[str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="recast-bench-redis-")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir, "--maxclients", "20000", "--loglevel", "warning"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+            "--maxclients",
+            "20000",
+            "--loglevel",
+            "warning",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -118,7 +133,7 @@ class Proc:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=lambda: raise_fd_limit(),  # noqa: PLW0108
+                preexec_fn=lambda: raise_fd_limit(),
             )
 
     @property

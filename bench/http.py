@@ -75,8 +75,10 @@ def _post_script(body: dict[str, str]) -> str:
 
 def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
     if shutil.which("wrk") is None:
-        print("  wrk is not installed (apt-get install -y wrk): skipping the HTTP rows",
-              file=sys.stderr)
+        print(
+            "  wrk is not installed (apt-get install -y wrk): skipping the HTTP rows",
+            file=sys.stderr,
+        )
         return [Row("3/4 HTTP", "skipped", None, note="wrk not installed: apt-get install -y wrk")]
     env.flush(url)
     gateway, base = env.start_gateway(url)
@@ -87,8 +89,11 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
         worker.stop()
     cache_key = f"recast:{{p{int(job_id[:4], 16) % 16:02d}}}:cache:{job_id}"
     port = env.free_port()
-    ceiling = env.Proc("ceiling-http", ["-m", "bench.ceiling_server", str(port), url, cache_key],
-                       env.service_env(url))
+    ceiling = env.Proc(
+        "ceiling-http",
+        ["-m", "bench.ceiling_server", str(port), url, cache_key],
+        env.service_env(url),
+    )
     env.wait_for(lambda: _alive(f"http://127.0.0.1:{port}/get"), 20, "the ceiling server")
     post, post_c, get, get_c = [], [], [], []
     try:
@@ -97,8 +102,11 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
             post_c.append(wrk(f"http://127.0.0.1:{port}/get", args.duration, _post_script(SUBMIT)))
             get.append(wrk(f"{base}/api/transform/jobs/{job_id}", args.duration))
             get_c.append(wrk(f"http://127.0.0.1:{port}/get", args.duration))
-            print(f"  [http] POST {post[-1]['rps']:.0f} vs {post_c[-1]['rps']:.0f} req/s; "
-                  f"GET {get[-1]['rps']:.0f} vs {get_c[-1]['rps']:.0f} req/s", file=sys.stderr)
+            print(
+                f"  [http] POST {post[-1]['rps']:.0f} vs {post_c[-1]['rps']:.0f} req/s; "
+                f"GET {get[-1]['rps']:.0f} vs {get_c[-1]['rps']:.0f} req/s",
+                file=sys.stderr,
+            )
     finally:
         ceiling.stop()
         gateway.stop()
@@ -107,19 +115,50 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
     def m(runs: list[dict[str, float]], key: str) -> float:
         return median([r[key] for r in runs])
 
-    note = (f"wrk -t2 -c64 -d{args.duration}s, median of {args.reps}; ceiling = bare aiohttp "
-            f"handler + one Redis GET; non-2xx from Recast: {bad:.0f}")
+    note = (
+        f"wrk -t2 -c64 -d{args.duration}s, median of {args.reps}; ceiling = bare aiohttp "
+        f"handler + one Redis GET; non-2xx from Recast: {bad:.0f}"
+    )
     rows = [
-        Row("3 cache-hit POST", "req/s", m(post, "rps"), m(post_c, "rps"), "bare handler",
-            "≥ 0.6×", m(post, "rps") >= 0.6 * m(post_c, "rps"), note=note,
-            samples={"recast": [r["rps"] for r in post], "ceiling": [r["rps"] for r in post_c]}),
-        Row("3 cache-hit POST", "p99", m(post, "p99_ms"), m(post_c, "p99_ms"), "bare handler",
-            "(reported)", unit="ms"),
-        Row("4 status GET", "req/s", m(get, "rps"), m(get_c, "rps"), "bare handler", "≥ 0.6×",
+        Row(
+            "3 cache-hit POST",
+            "req/s",
+            m(post, "rps"),
+            m(post_c, "rps"),
+            "bare handler",
+            "≥ 0.6×",
+            m(post, "rps") >= 0.6 * m(post_c, "rps"),
+            note=note,
+            samples={"recast": [r["rps"] for r in post], "ceiling": [r["rps"] for r in post_c]},
+        ),
+        Row(
+            "3 cache-hit POST",
+            "p99",
+            m(post, "p99_ms"),
+            m(post_c, "p99_ms"),
+            "bare handler",
+            "(reported)",
+            unit="ms",
+        ),
+        Row(
+            "4 status GET",
+            "req/s",
+            m(get, "rps"),
+            m(get_c, "rps"),
+            "bare handler",
+            "≥ 0.6×",
             m(get, "rps") >= 0.6 * m(get_c, "rps"),
-            samples={"recast": [r["rps"] for r in get], "ceiling": [r["rps"] for r in get_c]}),
-        Row("4 status GET", "p99", m(get, "p99_ms"), m(get_c, "p99_ms"), "bare handler",
-            "(reported)", unit="ms"),
+            samples={"recast": [r["rps"] for r in get], "ceiling": [r["rps"] for r in get_c]},
+        ),
+        Row(
+            "4 status GET",
+            "p99",
+            m(get, "p99_ms"),
+            m(get_c, "p99_ms"),
+            "bare handler",
+            "(reported)",
+            unit="ms",
+        ),
     ]
     return rows
 

@@ -85,8 +85,12 @@ async def queue_latencies(url: str, n: int) -> list[float]:
         job_id = job_id_for("text", text_digest(f"\x1f{text}"), "professional")
         waiters[job_id] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
-        await store.submit(job_id, JobSpec(kind="text", persona="professional", text=text),
-                           refresh=False, max_stream_len=0)
+        await store.submit(
+            job_id,
+            JobSpec(kind="text", persona="professional", text=text),
+            refresh=False,
+            max_stream_len=0,
+        )
         return (await asyncio.wait_for(waiters[job_id], 10) - started) * 1000
 
     try:
@@ -112,11 +116,31 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
         gateway.stop()
     p50, p99 = percentile(client, 50), percentile(client, 99)
     q50, q99 = percentile(queue, 50), percentile(queue, 99)
-    note = (f"{n} jobs at {RATE:.0f}/s; client = HTTP POST then SSE until `completed`; "
-            f"queue = JobStore.submit then Pub/Sub (p50 {q50:.2f} ms, p99 {q99:.2f} ms)")
+    note = (
+        f"{n} jobs at {RATE:.0f}/s; client = HTTP POST then SSE until `completed`; "
+        f"queue = JobStore.submit then Pub/Sub (p50 {q50:.2f} ms, p99 {q99:.2f} ms)"
+    )
     return [
-        Row("2 latency @50/s", "p50 submit→terminal (SSE)", p50, q50, "queue only", "≤ 3 ms",
-            p50 <= 3, unit="ms", note=note, samples={"client": client, "queue": queue}),
-        Row("2 latency @50/s", "p99 submit→terminal (SSE)", p99, q99, "queue only", "≤ 15 ms",
-            p99 <= 15, unit="ms"),
+        Row(
+            "2 latency @50/s",
+            "p50 submit→terminal (SSE)",
+            p50,
+            q50,
+            "queue only",
+            "≤ 3 ms",
+            p50 <= 3,
+            unit="ms",
+            note=note,
+            samples={"client": client, "queue": queue},
+        ),
+        Row(
+            "2 latency @50/s",
+            "p99 submit→terminal (SSE)",
+            p99,
+            q99,
+            "queue only",
+            "≤ 15 ms",
+            p99 <= 15,
+            unit="ms",
+        ),
     ]

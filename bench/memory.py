@@ -41,7 +41,9 @@ async def measure(url: str, job_ids: list[str]) -> dict[str, Any]:
     no_ttl: dict[str, int] = {}
     async for key in redis.scan_iter(count=1000):
         if await redis.ttl(key) == -1:
-            kind = key.decode().split(":")[-1] if b":jobs" in key or b":stats" in key else key.decode()
+            kind = (
+                key.decode().split(":")[-1] if b":jobs" in key or b":stats" in key else key.decode()
+            )
             no_ttl[kind] = no_ttl.get(kind, 0) + 1
     locks = [k async for k in redis.scan_iter(match="recast:*:lock:*")]
     await redis.aclose()
@@ -69,9 +71,11 @@ def ttl_ok(m: dict[str, Any]) -> bool:
 
 
 def describe(m: dict[str, Any]) -> str:
-    return (f"{m['jobs']} finished jobs; result median {m['result_median']:.0f} B (held twice: "
-            f"hash + cache); hash TTL {m['hash_ttl_range']} s, cache TTL {m['cache_ttl_range']} s; "
-            f"keys without TTL: {m['keys_without_ttl']}; locks left: {m['locks_left']}")
+    return (
+        f"{m['jobs']} finished jobs; result median {m['result_median']:.0f} B (held twice: "
+        f"hash + cache); hash TTL {m['hash_ttl_range']} s, cache TTL {m['cache_ttl_range']} s; "
+        f"keys without TTL: {m['keys_without_ttl']}; locks left: {m['locks_left']}"
+    )
 
 
 def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
@@ -84,6 +88,16 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
     finally:
         worker.stop()
     m = asyncio.run(measure(url, ids))
-    return [Row("8 Redis memory", "bytes/finished no-op job beyond result", m["overhead_median"],
-                None, "", "reported; TTLs set", ttl_ok(m), unit="B",
-                note=describe(m) + f" (drained at {drained.rate:,.0f}/s)")]
+    return [
+        Row(
+            "8 Redis memory",
+            "bytes/finished no-op job beyond result",
+            m["overhead_median"],
+            None,
+            "",
+            "reported; TTLs set",
+            ttl_ok(m),
+            unit="B",
+            note=describe(m) + f" (drained at {drained.rate:,.0f}/s)",
+        )
+    ]

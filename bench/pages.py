@@ -72,11 +72,18 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
             ids = [_submit(base, f"{server.base}{path}", p) for path, _ in pages for p in PERSONAS]
         finally:
             gateway.stop()
-        worker = env.start_worker(url, "pages-worker", WORKER_ENGINE="builtin", LOG_LEVEL="info",
-                                  FETCH_ALLOWED_ADDRESSES=allowed, WORKER_CONCURRENCY="8")
+        worker = env.start_worker(
+            url,
+            "pages-worker",
+            WORKER_ENGINE="builtin",
+            LOG_LEVEL="info",
+            FETCH_ALLOWED_ADDRESSES=allowed,
+            WORKER_CONCURRENCY="8",
+        )
         try:
-            drained = asyncio.run(drain_rate(url, len(ids), recast_remaining, [worker.pid],
-                                             timeout=900))
+            drained = asyncio.run(
+                drain_rate(url, len(ids), recast_remaining, [worker.pid], timeout=900)
+            )
         finally:
             worker.stop()
     stages: dict[str, list[float]] = {}
@@ -93,30 +100,82 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
             stages.setdefault(stage, []).append(float(ms))
     med = {k: statistics.median(v) for k, v in stages.items()}
     p90 = {k: sorted(v)[int(len(v) * 0.9)] for k, v in stages.items()}
-    print(f"  [pages] {drained.rate:.1f} pages/s; stage medians {med}; outcomes {outcomes}",
-          file=sys.stderr)
+    print(
+        f"  [pages] {drained.rate:.1f} pages/s; stage medians {med}; outcomes {outcomes}",
+        file=sys.stderr,
+    )
     m = asyncio.run(memory.measure(url, ids))
     pure = pure_timings(pages)  # type: ignore[arg-type]
     pure_e, pure_t = statistics.median(pure["extract"]), statistics.median(pure["transform"])
     stage_note = ", ".join(f"{k} {med[k]:.1f} ms (p90 {p90[k]:.1f})" for k in med)
     rows = [
-        Row("6 real pages", "pages/s, 1 worker process", drained.rate, None, "", "≥ 100",
+        Row(
+            "6 real pages",
+            "pages/s, 1 worker process",
+            drained.rate,
+            None,
+            "",
+            "≥ 100",
             drained.rate >= 100,
-            note=(f"{len(pages)} corpus pages × {len(PERSONAS)} personas; worker concurrency 8; "
-                  f"worker CPU (with its parse processes) {drained.worker_us / 1000:.1f} ms/page; outcomes {outcomes}; "
-                  f"stage medians: {stage_note}")),
-        Row("6 real pages", "extraction median, pure (in-process)", pure_e, None, "", "≤ 3 ms",
-            pure_e <= 3, unit="ms",
-            note=(f"extract_article alone, best of 3 per page, median over {len(pages)} pages "
-                  f"(p90 {sorted(pure['extract'])[int(len(pages) * 0.9)]:.1f} ms); transform "
-                  f"alone {pure_t:.1f} ms median")),
-        Row("6 real pages", "extraction stage median, in pipeline", med.get("extracting"), None,
-            "", "(reported)", unit="ms"),
-        Row("6 real pages", "transform stage median, in pipeline", med.get("transforming"), None,
-            "", "(reported)", unit="ms"),
-        Row("6 real pages", "fetch median (loopback)", med.get("fetching"), None, "", "(reported)",
-            unit="ms"),
-        Row("8 Redis memory", "bytes/finished real job beyond result", m["overhead_median"], None,
-            "", "reported; TTLs set", memory.ttl_ok(m), unit="B", note=memory.describe(m)),
+            note=(
+                f"{len(pages)} corpus pages × {len(PERSONAS)} personas; worker concurrency 8; "
+                f"worker CPU (with its parse processes) {drained.worker_us / 1000:.1f} ms/page; "
+                f"outcomes {outcomes}; "
+                f"stage medians: {stage_note}"
+            ),
+        ),
+        Row(
+            "6 real pages",
+            "extraction median, pure (in-process)",
+            pure_e,
+            None,
+            "",
+            "≤ 3 ms",
+            pure_e <= 3,
+            unit="ms",
+            note=(
+                f"extract_article alone, best of 3 per page, median over {len(pages)} pages "
+                f"(p90 {sorted(pure['extract'])[int(len(pages) * 0.9)]:.1f} ms); transform "
+                f"alone {pure_t:.1f} ms median"
+            ),
+        ),
+        Row(
+            "6 real pages",
+            "extraction stage median, in pipeline",
+            med.get("extracting"),
+            None,
+            "",
+            "(reported)",
+            unit="ms",
+        ),
+        Row(
+            "6 real pages",
+            "transform stage median, in pipeline",
+            med.get("transforming"),
+            None,
+            "",
+            "(reported)",
+            unit="ms",
+        ),
+        Row(
+            "6 real pages",
+            "fetch median (loopback)",
+            med.get("fetching"),
+            None,
+            "",
+            "(reported)",
+            unit="ms",
+        ),
+        Row(
+            "8 Redis memory",
+            "bytes/finished real job beyond result",
+            m["overhead_median"],
+            None,
+            "",
+            "reported; TTLs set",
+            memory.ttl_ok(m),
+            unit="B",
+            note=memory.describe(m),
+        ),
     ]
     return rows

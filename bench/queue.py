@@ -91,7 +91,7 @@ async def drain_rate(
     n: int,
     remaining: Callable[[Redis], Awaitable[int]],
     pids: list[int],
-    timeout: float = 300,
+    timeout: float = 300,  # noqa: ASYNC109 (polls with its own deadline)
 ) -> Drain:
     """Jobs/s (and CPU per job) from the moment 1 % are done until none remain."""
     redis = Redis.from_url(url)
@@ -146,12 +146,18 @@ def run_peer(url: str, name: str, n: int, concurrency: int) -> Drain:
         proc.stop(timeout=5)
 
 
-def overhead(url: str, n: int, concurrency: int, reps: int, names: list[str]) -> dict[str, list[Drain]]:
+def overhead(
+    url: str, n: int, concurrency: int, reps: int, names: list[str]
+) -> dict[str, list[Drain]]:
     """Interleaved repetitions: recast, then each peer, ``reps`` times."""
     samples: dict[str, list[Drain]] = {k: [] for k in ["recast", *names]}
     for rep in range(reps):
         for name in samples:
-            d = run_recast(url, n, concurrency) if name == "recast" else run_peer(url, name, n, concurrency)
+            d = (
+                run_recast(url, n, concurrency)
+                if name == "recast"
+                else run_peer(url, name, n, concurrency)
+            )
             samples[name].append(d)
             print(
                 f"  [queue] rep {rep + 1}/{reps} {name:8s} {d.rate:8.0f} jobs/s"

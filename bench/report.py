@@ -68,9 +68,11 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=False)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)) + " |" for b in body]
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)) + " |" for b in body
+    ]
     notes = [f"- {r.scenario} / {r.figure}: {r.note}" for r in rows if r.note]
-    return "\n".join(lines + ([""] + notes if notes else []))
+    return "\n".join(lines + (["", *notes] if notes else []))
 
 
 def write_json(rows: list[Row], meta: dict[str, Any]) -> Path:

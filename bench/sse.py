@@ -34,8 +34,12 @@ async def _submit_many(store, n: int, tag: str) -> list[str]:  # type: ignore[no
     async def one(i: int) -> None:
         text = f"sse {tag} {i}"
         job_id = job_id_for("text", text_digest(f"\x1f{text}"), "professional")
-        await store.submit(job_id, JobSpec(kind="text", persona="professional", text=text),
-                           refresh=False, max_stream_len=0)
+        await store.submit(
+            job_id,
+            JobSpec(kind="text", persona="professional", text=text),
+            refresh=False,
+            max_stream_len=0,
+        )
         ids.append(job_id)
 
     for start in range(0, n, 64):
@@ -95,29 +99,43 @@ async def measure(url: str, base: str, gateway_pid: int, total: int) -> dict[str
         opened: list[Stream] = []
         for step in steps:
             started = time.perf_counter()
+            offset = len(opened)
             opened += await _open(
                 session,
-                lambda i, k=len(opened): f"{base}/api/transform/jobs/{ids[k + i]}/events",
+                lambda i, k=offset: f"{base}/api/transform/jobs/{ids[k + i]}/events",
                 200,
                 step - len(opened),
             )
             await asyncio.sleep(1)
             rss, conns = env.rss_bytes(gateway_pid), await _gateway_connections(redis)
             result["steps"].append(  # type: ignore[attr-defined]
-                {"streams": step, "rss": rss, "redis_connections": conns,
-                 "open_seconds": round(time.perf_counter() - started, 2)}
+                {
+                    "streams": step,
+                    "rss": rss,
+                    "redis_connections": conns,
+                    "open_seconds": round(time.perf_counter() - started, 2),
+                }
             )
-            print(f"  [sse] {step} idle streams: gateway RSS {rss / 2**20:.1f} MiB "
-                  f"(+{(rss - rss0) / max(step, 1) / 1024:.1f} KiB/stream), "
-                  f"Redis connections {conns}", file=sys.stderr)
+            print(
+                f"  [sse] {step} idle streams: gateway RSS {rss / 2**20:.1f} MiB "
+                f"(+{(rss - rss0) / max(step, 1) / 1024:.1f} KiB/stream), "
+                f"Redis connections {conns}",
+                file=sys.stderr,
+            )
         # one job followed by FANOUT more streams, driven through five state changes
-        fan = await _open(session, lambda i: f"{base}/api/transform/jobs/{fan_job}/events",
-                          200, FANOUT)
+        fan = await _open(
+            session, lambda i: f"{base}/api/transform/jobs/{fan_job}/events", 200, FANOUT
+        )
         sent: dict[int, float] = {}
         token = secrets.token_hex(16)
         entry = (await store_redis.hget(store.keys.job(fan_job), "entry")).decode()
-        steps_driven = [("start", "extracting"), ("update", "transforming"),
-                        ("update", "storing"), ("update", "storing"), ("finish", "")]
+        steps_driven = [
+            ("start", "extracting"),
+            ("update", "transforming"),
+            ("update", "storing"),
+            ("update", "storing"),
+            ("finish", ""),
+        ]
         for kind, stage in steps_driven:
             await asyncio.sleep(0.3)
             before = time.perf_counter()
@@ -126,18 +144,33 @@ async def measure(url: str, base: str, gateway_pid: int, total: int) -> dict[str
             elif kind == "update":
                 await store.update(fan_job, token, stage=stage, progress=95)
             else:
-                result_ = TransformResult(title="t", summary="", key_points=[], markdown="",
-                                          word_count=0, reading_time_minutes=0,
-                                          persona="professional", engine="noop")
+                result_ = TransformResult(
+                    title="t",
+                    summary="",
+                    key_points=[],
+                    markdown="",
+                    word_count=0,
+                    reading_time_minutes=0,
+                    persona="professional",
+                    engine="noop",
+                )
                 await store.finish(fan_job, token, entry, result=result_)
             seq = int(await store_redis.hget(store.keys.job(fan_job), "seq"))
             sent[seq] = before
         await asyncio.sleep(2)
         delays = [
-            (s.arrivals[seq] - at) * 1000 for s in fan for seq, at in sent.items() if seq in s.arrivals
+            (s.arrivals[seq] - at) * 1000
+            for s in fan
+            for seq, at in sent.items()
+            if seq in s.arrivals
         ]
-        result["fanout"] = {"events": len(sent), "streams": FANOUT, "delivered": len(delays),
-                            "expected": len(sent) * FANOUT, "delays_ms": delays}
+        result["fanout"] = {
+            "events": len(sent),
+            "streams": FANOUT,
+            "delivered": len(delays),
+            "expected": len(sent) * FANOUT,
+            "delays_ms": delays,
+        }
         result["connections_during_fanout"] = await _gateway_connections(redis)
         for s in opened + fan:
             s.task.cancel()  # type: ignore[union-attr]
@@ -164,15 +197,42 @@ def run(url: str, args) -> list[Row]:  # type: ignore[no-untyped-def]
     p50, p99 = percentile(delays, 50), percentile(delays, 99)
     # the gateway's pool (jobcore.connection.connect: at most 64) plus its one Pub/Sub connection
     steady = max(conns) <= 64 + 1
-    note = (f"{last['streams']:,} idle streams (one job each) opened in {last['open_seconds']} s; "
-            f"RSS {base_rss / 2**20:.0f} -> {last['rss'] / 2**20:.0f} MiB; "
-            f"Redis connections at 0/…/{last['streams']} streams: {conns}; "
-            f"fan-out: {fan['delivered']}/{fan['expected']} deliveries, p50 {p50:.1f} ms")  # type: ignore[index]
+    note = (
+        f"{last['streams']:,} idle streams (one job each) opened in {last['open_seconds']} s; "
+        f"RSS {base_rss / 2**20:.0f} -> {last['rss'] / 2**20:.0f} MiB; "
+        f"Redis connections at 0/…/{last['streams']} streams: {conns}; "
+        f"fan-out: {fan['delivered']}/{fan['expected']} deliveries, p50 {p50:.1f} ms"
+    )  # type: ignore[index]
     return [
-        Row("5 SSE fan-out", "memory per idle stream", per_stream, None, "", "≤ 20 KiB",
-            per_stream <= 20, unit="KiB", note=note, samples={"steps": res["steps"]}),  # type: ignore[dict-item]
-        Row("5 SSE fan-out", f"delivery p99, 1 job → {FANOUT} streams", p99, None, "", "≤ 50 ms",
-            p99 <= 50 and fan["delivered"] == fan["expected"], unit="ms"),  # type: ignore[index]
-        Row("5 SSE fan-out", "Redis connections held", float(max(conns)), float(min(conns)),
-            "at 0 streams", "≤ pool (64) + 1", steady),
+        Row(
+            "5 SSE fan-out",
+            "memory per idle stream",
+            per_stream,
+            None,
+            "",
+            "≤ 20 KiB",
+            per_stream <= 20,
+            unit="KiB",
+            note=note,
+            samples={"steps": res["steps"]},
+        ),  # type: ignore[dict-item]
+        Row(
+            "5 SSE fan-out",
+            f"delivery p99, 1 job → {FANOUT} streams",
+            p99,
+            None,
+            "",
+            "≤ 50 ms",
+            p99 <= 50 and fan["delivered"] == fan["expected"],
+            unit="ms",
+        ),  # type: ignore[index]
+        Row(
+            "5 SSE fan-out",
+            "Redis connections held",
+            float(max(conns)),
+            float(min(conns)),
+            "at 0 streams",
+            "≤ pool (64) + 1",
+            steady,
+        ),
     ]
