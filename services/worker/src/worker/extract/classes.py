@@ -74,6 +74,36 @@ MAYBE_WORDS = (
     "story",
 )
 BYLINE_WORDS = ("byline", "author", "dateline", "writtenby", "p-author")
+# Whole class names that CMSs and themes give the article body.
+BODY_CLASSES = frozenset(
+    (
+        "entry-content",
+        "article-content",
+        "article-body",
+        "articleBody",
+        "articlebody",
+        "article__body",
+        "article-text",
+        "article-body-text",
+        "post-content",
+        "post-entry",
+        "post-body",
+        "post-text",
+        "postcontent",
+        "story-body",
+        "story-content",
+        "td-post-content",
+        "c-entry-content",
+        "entry-body",
+        "blog-post-body",
+        "main-article-body",
+        "content__article-body",
+        "single-content",
+        "field-name-body",
+        "rich-text",
+        "page-content",
+    )
+)
 # Substrings of page chrome names.
 UNLIKELY_WORDS = (
     "-ad-",
@@ -220,6 +250,8 @@ class Evidence:
     comment: bool
     # Names a byline or author block.
     byline: bool
+    # Has a class that labels the article body.
+    body: bool = False
 
 
 NEUTRAL = Evidence(0, False, False, False, False)
@@ -235,11 +267,12 @@ def evidence(class_: str, id_: str) -> Evidence:
         bits = _bits(name)
         weight += (25 if bits & _POS else 0) - (25 if bits & _NEG else 0)
         both |= bits
-    return _verdict(weight, both)
+    labelled = bool(class_) and not BODY_CLASSES.isdisjoint(class_.split())
+    return _verdict(weight, both, labelled)
 
 
 @lru_cache(maxsize=256)
-def _verdict(weight: int, bits: int) -> Evidence:
+def _verdict(weight: int, bits: int, labelled: bool) -> Evidence:
     maybe = bool(bits & _MAYBE)
     return Evidence(
         weight=weight,
@@ -247,6 +280,7 @@ def _verdict(weight: int, bits: int) -> Evidence:
         weak=not maybe and bool(bits & _WEAK_BIT),
         comment=bool(bits & _COMMENT_BIT),
         byline=bool(bits & _BYLINE_BIT),
+        body=labelled,
     )
 
 

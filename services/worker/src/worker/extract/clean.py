@@ -39,15 +39,20 @@ def _fallback_image(node: Node) -> bool:
     return "fallback-image" in attr(node, "class")
 
 
+# Only <body> is cleaned: the head's scripts, styles and metas are never rendered,
+# and are often most of a modern page's elements.
+
+
 def drop_never_content(tree: LexborHTMLParser) -> None:
     # Comment nodes stay: they have no text, and finding them means visiting every node.
-    _remove(tree.css(NEVER_CONTENT))
+    if tree.body is not None:
+        _remove(tree.body.css(NEVER_CONTENT))
 
 
 def drop_hidden(tree: LexborHTMLParser) -> None:
-    _remove(
-        [n for n in tree.css(_HIDDEN) if n.tag not in ("html", "body") and not _fallback_image(n)]
-    )
+    if tree.body is not None:
+        hidden = tree.body.css(_HIDDEN)
+        _remove([n for n in hidden if n.tag not in ("html", "body") and not _fallback_image(n)])
 
 
 def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
@@ -66,9 +71,14 @@ def drop_chrome(tree: LexborHTMLParser, body_len: int) -> None:
     _remove(doomed)
 
 
-def drop_unlikely(tree: LexborHTMLParser) -> None:
-    """Remove blocks whose class/id names them chrome, and comment threads."""
+def drop_unlikely(tree: LexborHTMLParser) -> list[Node]:
+    """Remove blocks whose class/id names them chrome, and comment threads.
+
+    Returns the elements whose class labels them the article body: the same walk
+    finds them for free.
+    """
     doomed = []
+    labelled = []
     for node in tree.css(_CLASSED):
         evidence = classes.of(node)
         if evidence.comment:
@@ -81,4 +91,7 @@ def drop_unlikely(tree: LexborHTMLParser) -> None:
             and node.css_first("article, main") is None
         ):
             doomed.append(node)
+        elif evidence.body:
+            labelled.append(node)
     _remove(doomed)
+    return labelled

@@ -6,54 +6,24 @@ it excludes the related-story lists and comment threads that scoring can swallow
 
 from __future__ import annotations
 
-from .dom import Node, has_ancestor, link_density, text_len
+from .dom import Node, link_density, text_len
 
-_SELECTOR = ", ".join(
-    [
-        '[itemprop="articleBody"]',
-        '[itemprop="reviewBody"]',
-        *(
-            f".{name}"
-            for name in (
-                "entry-content",
-                "article-content",
-                "article-body",
-                "articleBody",
-                "articlebody",
-                "article__body",
-                "article-text",
-                "article-body-text",
-                "post-content",
-                "post-entry",
-                "post-body",
-                "post-text",
-                "postcontent",
-                "story-body",
-                "story-content",
-                "td-post-content",
-                "c-entry-content",
-                "entry-body",
-                "blog-post-body",
-                "main-article-body",
-                "content__article-body",
-                "single-content",
-                "field-name-body",
-                "rich-text",
-                "page-content",
-            )
-        ),
-    ]
-)
 _MIN_CHARS = 200
 _NOT_INSIDE = frozenset(("aside", "footer", "nav"))
 
 
-def known_container(root: Node) -> tuple[Node, int] | None:
-    """The labelled body with the most prose, preferring the innermost equivalent label."""
+def known_container(labelled: list[Node]) -> tuple[Node, int] | None:
+    """The labelled body with the most prose, preferring the innermost equivalent label.
+
+    ``labelled`` comes from the page's Survey, taken before cleaning: labels that were
+    removed since, or sit in an aside, footer or nav, do not count.
+    """
     best: tuple[Node, int] | None = None
-    for node in root.css(_SELECTOR):
+    for node in labelled:
+        if not _in_page(node):
+            continue
         length = text_len(node)
-        if length < _MIN_CHARS or has_ancestor(node, _NOT_INSIDE):
+        if length < _MIN_CHARS:
             continue
         if link_density(node, length) > 0.4:
             continue
@@ -64,6 +34,18 @@ def known_container(root: Node) -> tuple[Node, int] | None:
         ):
             best = (node, length)
     return best
+
+
+def _in_page(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        tag = parent.tag
+        if tag == "body":
+            return True
+        if tag in _NOT_INSIDE:
+            return False
+        parent = parent.parent
+    return False
 
 
 def _contains(outer: Node, inner: Node) -> bool:

@@ -18,6 +18,8 @@ from .dom import Node, link_density, norm, parse, text_len
 from .prune import clean_conditionally, drop_link_blocks, drop_title_and_byline
 from .scoring import best_candidate, gather, score_tree
 
+# Schema.org's article body; labelling classes come from drop_unlikely's walk.
+_BODY_PROPS = '[itemprop="articleBody"], [itemprop="reviewBody"]'
 # Below this many characters a pass is "too short" and a looser one is tried.
 MIN_CHARS = 500
 # A labelled body wins over the scored choice when it holds this share of its text.
@@ -60,17 +62,16 @@ def _select(
     body_length = text_len(body)
     drop_hidden(tree)
     drop_chrome(tree, body_length)
-    if flags.strip_unlikely:
-        drop_unlikely(tree)
+    labelled = drop_unlikely(tree) if flags.strip_unlikely else []
     scores = score_tree(body, flags.weigh_classes)
     top = best_candidate(scores)
     nodes = gather(top, scores) if top is not None else [body]
     if flags.strip_unlikely:
-        labelled = known_container(body)
-        if labelled is not None:
+        container = known_container(labelled + body.css(_BODY_PROPS))
+        if container is not None:
             chosen = sum(text_len(n) for n in nodes)
-            if labelled[1] >= CONTAINER_SHARE * chosen:
-                nodes = [labelled[0]]
+            if container[1] >= CONTAINER_SHARE * chosen:
+                nodes = [container[0]]
     for node in nodes:
         if flags.clean_conditionally:
             clean_conditionally(node)

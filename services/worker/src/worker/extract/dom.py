@@ -146,12 +146,11 @@ def text_len(node: Node) -> int:
 
 
 def link_len(node: Node) -> int:
-    total = 0
-    for a in node.css("a"):
-        href = attr(a, "href")
-        # In-page anchors (footnotes, "#top") are not navigation; weigh them lightly.
-        weight = 0.3 if href.startswith("#") else 1.0
-        total += int(weight * len(norm(a.text(deep=True))))
+    total = sum(len(norm(a.text(deep=True))) for a in node.css("a"))
+    # In-page anchors (footnotes, "#top") are not navigation; weigh them lightly.
+    for a in node.css('a[href^="#"]'):
+        length = len(norm(a.text(deep=True)))
+        total -= length - int(0.3 * length)
     return total
 
 
