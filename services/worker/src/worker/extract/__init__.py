@@ -31,9 +31,7 @@ MAX_CHARS = 6_000_000
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
-def _base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
-    base = tree.css_first("base[href]")
-    href = (base.attributes.get("href") or "").strip() if base is not None else ""
+def _base_url(href: str | None, url: str | None) -> str | None:
     if not href:
         return url
     try:
@@ -59,8 +57,8 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     tree: LexborHTMLParser | None = None
     try:
         tree = parse(source)
-        base_url = _base_url(tree, url)
         meta = extract_metadata(tree)
+        base_url = _base_url(meta.base_href, url)
     except Exception:
         log.warning("extract_metadata_failed", exc_info=True)
         match = _TITLE_RE.search(source)

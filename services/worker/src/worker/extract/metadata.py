@@ -8,12 +8,13 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 from selectolax.lexbor import LexborHTMLParser
 
-from .dom import attr, class_id, norm
+from .dom import Node, attr, class_id, norm
 from .title import document_title, similarity
 
 _ARTICLE_TYPES = re.compile(
@@ -34,13 +35,28 @@ _NAME = re.compile(
     re.I,
 )
 _BYLINE_HINT = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
-_BYLINE_CSS = ", ".join(
-    ['[rel="author"]', '[itemprop*="author"]']
-    + [
-        f'[{a}*="{w}" i]'
-        for w in ("byline", "author", "dateline", "writtenby")
-        for a in ("class", "id")
-    ]
+_BYLINE_SELECTORS = ['[rel="author"]', '[itemprop*="author"]'] + [
+    f'[{a}*="{w}" i]'
+    for w in ("byline", "author", "dateline", "writtenby")
+    for a in ("class", "id")
+]
+# Every lexbor selector pass walks the whole document (about 0.1 ms on a news page,
+# whatever the selector), so everything metadata needs is found in one.
+_WANTED = ":is({})".format(
+    ", ".join(
+        [
+            "title",
+            "base[href]",
+            "meta[content]",
+            "meta[http-equiv]",
+            "link[rel][href]",
+            'script[type="application/ld+json"]',
+            *_BYLINE_SELECTORS,
+        ]
+    )
+)
+_NOT_BYLINE = frozenset(
+    ("html", "head", "body", "title", "base", "meta", "link", "script", "style")
 )
 _CDATA = re.compile(r"^\s*<!\[CDATA\[|\]\]>\s*$")
 
@@ -55,6 +71,43 @@ class Metadata(msgspec.Struct, kw_only=True):
     canonical_url: str | None = None
     # Text of the byline element found in the body, so the cleaner can drop it.
     byline_node_text: str | None = None
+    # The document's <base href>, for resolving links.
+    base_href: str | None = None
+
+
+@dataclass(slots=True)
+class _Tags:
+    """The elements metadata is read from, in document order."""
+
+    title: str | None = None
+    base_href: str | None = None
+    metas: list[Node] = field(default_factory=list)
+    links: list[Node] = field(default_factory=list)
+    scripts: list[Node] = field(default_factory=list)
+    bylines: list[Node] = field(default_factory=list)
+
+
+def _collect(tree: LexborHTMLParser) -> _Tags:
+    found = _Tags()
+    for node in tree.css(_WANTED):
+        tag = node.tag
+        if tag == "meta":
+            found.metas.append(node)
+        elif tag == "link":
+            if attr(node, "rel") and attr(node, "href"):
+                found.links.append(node)
+        elif tag == "script":
+            if attr(node, "type") == "application/ld+json":
+                found.scripts.append(node)
+        elif tag == "title":
+            if found.title is None:
+                found.title = node.text(deep=True)
+        elif tag == "base":
+            if found.base_href is None:
+                found.base_href = attr(node, "href").strip()
+        elif tag not in _NOT_BYLINE:
+            found.bylines.append(node)
+    return found
 
 
 def _text(value: Any) -> str | None:
@@ -80,8 +133,8 @@ def _context_ok(item: dict[str, Any]) -> bool:
     return isinstance(context, str) and bool(_SCHEMA_ORG.match(context))
 
 
-def _json_ld_article(tree: LexborHTMLParser) -> dict[str, Any] | None:
-    for script in tree.css('script[type="application/ld+json"]'):
+def _json_ld_article(scripts: list[Node]) -> dict[str, Any] | None:
+    for script in scripts:
         try:
             parsed: Any = json.loads(_CDATA.sub("", script.text(deep=True)))
         except ValueError:
@@ -107,13 +160,13 @@ def _author_names(author: Any) -> str | None:
     return None
 
 
-def _from_json_ld(tree: LexborHTMLParser, meta: Metadata) -> None:
-    item = _json_ld_article(tree)
+def _from_json_ld(tree: LexborHTMLParser, tags: _Tags, meta: Metadata) -> None:
+    item = _json_ld_article(tags.scripts)
     if item is None:
         return
     name, headline = _text(item.get("name")), _text(item.get("headline"))
     if name and headline and name != headline:
-        doc_title = document_title(tree)
+        doc_title = document_title(tree, tags.title)
         name_ok = similarity(name, doc_title) > 0.75
         headline_ok = similarity(headline, doc_title) > 0.75
         meta.title = headline if headline_ok and not name_ok else name
@@ -128,9 +181,9 @@ def _from_json_ld(tree: LexborHTMLParser, meta: Metadata) -> None:
     meta.language = _text(item.get("inLanguage"))
 
 
-def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
+def _meta_values(metas: list[Node]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
+    for node in metas:
         content = attr(node, "content").strip()
         if not content:
             continue
@@ -154,13 +207,8 @@ def _first(values: dict[str, str], *keys: str) -> str | None:
     return None
 
 
-def _document_byline(tree: LexborHTMLParser) -> str | None:
-    body = tree.body
-    if body is None:
-        return None
-    for node in body.css(_BYLINE_CSS):
-        if node.tag in ("html", "body", "meta", "link", "script", "style"):
-            continue
+def _document_byline(candidates: list[Node]) -> str | None:
+    for node in candidates:
         hinted = attr(node, "rel") == "author" or "author" in attr(node, "itemprop")
         if not hinted and not _BYLINE_HINT.search(class_id(node)):
             continue
@@ -171,22 +219,22 @@ def _document_byline(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def _language(tree: LexborHTMLParser, values: dict[str, str]) -> str | None:
+def _language(tree: LexborHTMLParser, tags: _Tags, values: dict[str, str]) -> str | None:
     root = tree.root
     lang = attr(root, "lang").strip() if root is not None else ""
     if not lang and root is not None:
         lang = attr(root, "xml:lang").strip()
     if lang:
         return lang
-    for node in tree.css("meta[http-equiv]"):
+    for node in tags.metas:
         if attr(node, "http-equiv").lower() == "content-language" and attr(node, "content"):
             return attr(node, "content").split(",")[0].strip()
     locale = values.get("other:og:locale")
     return locale.replace("_", "-") if locale else None
 
 
-def _canonical(tree: LexborHTMLParser, values: dict[str, str]) -> str | None:
-    for node in tree.css("link[rel][href]"):
+def _canonical(tags: _Tags, values: dict[str, str]) -> str | None:
+    for node in tags.links:
         if "canonical" in attr(node, "rel").lower().split():
             return attr(node, "href").strip() or None
     return values.get("other:og:url")
@@ -194,8 +242,10 @@ def _canonical(tree: LexborHTMLParser, values: dict[str, str]) -> str | None:
 
 def extract_metadata(tree: LexborHTMLParser) -> Metadata:
     meta = Metadata()
-    _from_json_ld(tree, meta)
-    values = _meta_values(tree)
+    tags = _collect(tree)
+    meta.base_href = tags.base_href
+    _from_json_ld(tree, tags, meta)
+    values = _meta_values(tags.metas)
     author = values.get("article:author")
     if author and re.match(r"^(https?:)?//|^www\.", author):
         author = None
@@ -212,14 +262,14 @@ def extract_metadata(tree: LexborHTMLParser) -> Metadata:
             "twitter:title",
             "parsely-title",
         )
-        or document_title(tree)
+        or document_title(tree, tags.title)
     )
     meta.byline = (
         meta.byline
         or _first(values, "dc:creator", "dcterm:creator", "author", "parsely-author")
         or (html.unescape(author) if author else None)
     )
-    meta.byline_node_text = _document_byline(tree)
+    meta.byline_node_text = _document_byline(tags.bylines)
     meta.byline = meta.byline or meta.byline_node_text
     meta.excerpt = meta.excerpt or _first(
         values,
@@ -240,6 +290,6 @@ def extract_metadata(tree: LexborHTMLParser) -> Metadata:
         "other:pubdate",
         "other:publishdate",
     )
-    meta.language = _language(tree, values) or meta.language
-    meta.canonical_url = _canonical(tree, values)
+    meta.language = _language(tree, tags, values) or meta.language
+    meta.canonical_url = _canonical(tags, values)
     return meta

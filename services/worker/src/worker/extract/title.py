@@ -26,9 +26,12 @@ def _headings(tree: LexborHTMLParser, selector: str) -> list[str]:
     return [norm(h.text(deep=True)) for h in tree.css(selector)]
 
 
-def document_title(tree: LexborHTMLParser) -> str:
-    node = tree.css_first("title")
-    original = norm(node.text(deep=True)) if node is not None else ""
+def document_title(tree: LexborHTMLParser, raw: str | None = None) -> str:
+    """The title; ``raw`` is the <title> text when the caller has already found it."""
+    if raw is None:
+        node = tree.css_first("title")
+        raw = node.text(deep=True) if node is not None else ""
+    original = norm(raw)
     title = original
     hierarchical = False
     separators = list(_SEP_RE.finditer(original))
