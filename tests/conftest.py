@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from jobcore.connection import RedisClient, connect
 from jobcore.keys import Keys
 from jobcore.settings import Settings
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 
 from tests.redis_server import private_redis
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
+    """One Redis, or with RECAST_TEST_CLUSTER=1 a six-node local Redis Cluster."""
+    if os.environ.get("RECAST_TEST_CLUSTER") == "1":
+        from tests.redis_cluster import local_cluster
+
+        with local_cluster() as cluster:
+            yield cluster.url
+        return
     with private_redis() as url:
         yield url
 
@@ -37,8 +45,8 @@ def settings(redis_url: str, key_prefix: str) -> Settings:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+async def redis(redis_url: str) -> AsyncIterator[RedisClient]:
+    client = connect(redis_url)
     try:
         yield client
     finally:
@@ -51,7 +59,7 @@ def keys(settings: Settings) -> Keys:
 
 
 @pytest.fixture
-async def store(redis: Redis, keys: Keys, settings: Settings) -> JobStore:
+async def store(redis: RedisClient, keys: Keys, settings: Settings) -> JobStore:
     job_store = JobStore(
         redis,
         keys,

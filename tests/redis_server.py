@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -124,3 +125,28 @@ class RedisProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+
+def sync_client(url: str) -> Any:
+    """A synchronous client for test set-up and inspection: cluster-aware."""
+    if url.startswith(("redis+cluster://", "rediss+cluster://")):
+        from redis.cluster import ClusterNode, RedisCluster
+
+        hosts = url.split("://", 1)[1].split("/", 1)[0].split(",")
+        nodes = [ClusterNode(h.rpartition(":")[0], int(h.rpartition(":")[2])) for h in hosts]
+        return RedisCluster(startup_nodes=nodes)
+    return redis.Redis.from_url(url)
+
+
+def kill_pubsub_clients(url: str) -> int:
+    """Drop every Pub/Sub connection (on every node of a cluster)."""
+    client = sync_client(url)
+    try:
+        if hasattr(client, "get_nodes"):
+            return sum(
+                int(client.client_kill_filter(_type="pubsub", target_nodes=node) or 0)
+                for node in client.get_nodes()
+            )
+        return int(client.client_kill_filter(_type="pubsub"))
+    finally:
+        client.close()

@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis as redis_sync
 
 from tests.integration.client_helpers import poll, read_events, submit, until
 from tests.integration.harness import CORPUS_DIR, PageServer, Services, corpus_pages
+from tests.redis_server import kill_pubsub_clients
 
 pytestmark = pytest.mark.integration
 
@@ -185,11 +185,7 @@ async def test_sse_survives_a_dropped_pubsub_connection(
             read_events(session, services.base + accepted["eventsUrl"], events=events)
         )
         await until(lambda: events and pages.hits["/gate/drop"] == 1, what="stream and fetch")
-        client = redis_sync.Redis.from_url(redis_url)
-        try:
-            assert client.client_kill_filter(_type="pubsub") >= 1
-        finally:
-            client.close()
+        assert kill_pubsub_clients(redis_url) >= 1
         pages.release("drop")
         await reader
     assert events[-1][1] == "completed"

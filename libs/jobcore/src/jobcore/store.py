@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from jobcore import scripts
+from jobcore.connection import RedisClient, is_cluster
 from jobcore.keys import GROUP, Keys
 from jobcore.models import JobError, JobSnapshot, JobSpec, TransformResult
 
@@ -89,20 +89,20 @@ class JobStore:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         keys: Keys,
         *,
         job_ttl: int,
         cache_ttl: int,
         lock_ttl: int,
-        sharded_pubsub: bool = False,
     ) -> None:
         self.redis = redis
         self.keys = keys
         self.job_ttl = job_ttl
         self.cache_ttl = cache_ttl
         self.lock_ttl_ms = lock_ttl * 1000
-        self.publish_command = "SPUBLISH" if sharded_pubsub else "PUBLISH"
+        # Sharded Pub/Sub on a cluster keeps each job's events on its own shard.
+        self.publish_command = "SPUBLISH" if is_cluster(redis) else "PUBLISH"
         self._submit = redis.register_script(scripts.SUBMIT)
         self._start = redis.register_script(scripts.START)
         self._update = redis.register_script(scripts.UPDATE)
@@ -320,7 +320,7 @@ class JobStore:
     async def acknowledge(self, job_id: str, entry_id: str) -> None:
         """Drop an entry that has nothing left to do (job expired, finished or superseded)."""
         stream = self.keys.stream_for(job_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xack(stream, GROUP, entry_id)
             pipe.xdel(stream, entry_id)
             await pipe.execute()

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from jobcore import __version__
-from jobcore.connection import connect
+from jobcore.connection import RedisClient, connect
 from jobcore.keys import Keys
 from jobcore.models import (
     CachedResult,
@@ -23,7 +23,6 @@ from jobcore.netpolicy import AddressPolicy
 from jobcore.personas import load_personas
 from jobcore.settings import Settings
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 
 from gateway import sse, views
 from gateway.hub import EventHub
@@ -93,7 +92,7 @@ ROUTES: list[RouteSpec] = [
 ]
 
 
-def create_app(settings: Settings, *, redis: Redis | None = None) -> web.Application:
+def create_app(settings: Settings, *, redis: RedisClient | None = None) -> web.Application:
     """Build the gateway. ``redis`` is injected by tests; otherwise one is made from settings."""
     app = web.Application(
         middlewares=[request_context, cors, problems],
@@ -123,7 +122,7 @@ def create_app(settings: Settings, *, redis: Redis | None = None) -> web.Applica
     return app
 
 
-def _redis_context(settings: Settings, injected: Redis | None):  # type: ignore[no-untyped-def]
+def _redis_context(settings: Settings, injected: RedisClient | None):  # type: ignore[no-untyped-def]
     async def context(app: web.Application) -> AsyncIterator[None]:
         client = injected if injected is not None else connect(settings.redis_url)
         keys = Keys(settings.key_prefix, settings.stream_partitions)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
+from jobcore.connection import RedisClient, is_cluster
 from jobcore.models import JobSnapshot
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 log = structlog.get_logger("gateway.hub")
@@ -49,10 +50,10 @@ class _Channel:
 
 
 class EventHub:
-    def __init__(self, redis: Redis, store: JobStore, *, sharded: bool = False) -> None:
+    def __init__(self, redis: RedisClient, store: JobStore) -> None:
         self.redis = redis
         self.store = store
-        self.sharded = sharded
+        self.sharded = is_cluster(redis)
         self._pubsub: PubSub | None = None
         self._channels: dict[str, _Channel] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -109,6 +110,8 @@ class EventHub:
     async def _subscribe_command(self, name: str) -> None:
         assert self._pubsub is not None
         if self.sharded:
+            cluster: Any = self.redis
+            await cluster.initialize()  # the slot map must be known before the first SSUBSCRIBE
             await self._pubsub.ssubscribe(name)
         else:
             await self._pubsub.subscribe(name)
@@ -127,7 +130,7 @@ class EventHub:
                 if not self._pubsub.subscribed:
                     await asyncio.sleep(0.05)  # nothing to read until the first subscribe
                     continue
-                message = await self._pubsub.get_message(timeout=1.0)
+                message = await self._next_message()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -136,6 +139,20 @@ class EventHub:
                 continue
             if message is not None:
                 self._dispatch(message)
+            elif self.sharded:
+                # The cluster client may answer "nothing" without awaiting anything (e.g.
+                # between an unsubscribe and its confirmation): never spin the loop.
+                await asyncio.sleep(0.01)
+
+    async def _next_message(self) -> dict[str, object] | None:
+        assert self._pubsub is not None
+        if self.sharded:
+            # One connection per shard holding our channels, read in turn: a short wait each.
+            pubsub: Any = self._pubsub
+            message: dict[str, object] | None = await pubsub.get_sharded_message(timeout=0.02)
+            return message
+        plain: dict[str, object] | None = await self._pubsub.get_message(timeout=1.0)
+        return plain
 
     def _dispatch(self, message: dict[str, object]) -> None:
         raw_name = message.get("channel")

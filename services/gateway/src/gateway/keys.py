@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from aiohttp import web
+from jobcore.connection import RedisClient
 from jobcore.netpolicy import AddressPolicy
 from jobcore.personas import PersonaSpec
 from jobcore.settings import Settings
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 
 from gateway.hub import EventHub
 from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
-REDIS = web.AppKey("redis", Redis)
+REDIS: web.AppKey[RedisClient] = web.AppKey("redis")
 STORE = web.AppKey("store", JobStore)
 HUB = web.AppKey("hub", EventHub)
 METRICS = web.AppKey("metrics", Metrics)

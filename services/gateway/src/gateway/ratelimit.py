@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
+from jobcore.connection import RedisClient
 from jobcore.keys import Keys
-from redis.asyncio import Redis
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, keys: Keys, per_minute: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, per_minute: int) -> None:
         self.redis = redis
         self.keys = keys
         self.per_minute = per_minute

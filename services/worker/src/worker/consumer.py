@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from jobcore.connection import RedisClient, is_cluster
 from jobcore.jobid import is_job_id
 from jobcore.keys import GROUP, Keys
-from redis.asyncio import Redis
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ def parse_entry(stream: str, entry_id: Any, fields: Any) -> Delivery:
 
 
 class StreamConsumer:
-    def __init__(self, redis: Redis, keys: Keys, name: str) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, name: str) -> None:
         self.redis = redis
         self.keys = keys
         self.name = name
@@ -44,6 +45,8 @@ class StreamConsumer:
     async def read(self, count: int, block_ms: int, *, pending: bool = False) -> list[Delivery]:
         """New entries from every partition (or, with ``pending``, our own unacknowledged ones)."""
         start = "0" if pending else ">"
+        if is_cluster(self.redis):
+            return await self._read_each_partition(count, block_ms, start)
         reply = await self.redis.xreadgroup(
             GROUP,
             self.name,
@@ -51,6 +54,26 @@ class StreamConsumer:
             count=count,
             block=None if pending else block_ms,
         )
+        return self._parse_reply(reply)
+
+    async def _read_each_partition(self, count: int, block_ms: int, start: str) -> list[Delivery]:
+        """On a cluster one XREADGROUP cannot span slots: read every partition (pipelined per
+        node), and wait with a short back-off while all are empty."""
+        deadline = asyncio.get_running_loop().time() + block_ms / 1000
+        pause = 0.005
+        while True:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for stream in self.streams:
+                    pipe.xreadgroup(GROUP, self.name, {stream: start}, count=count)
+                replies = await pipe.execute()
+            deliveries = [d for reply in replies for d in self._parse_reply(reply)]
+            if deliveries or start != ">" or asyncio.get_running_loop().time() >= deadline:
+                return deliveries
+            await asyncio.sleep(pause)
+            pause = min(0.1, pause * 2)
+
+    @staticmethod
+    def _parse_reply(reply: Any) -> list[Delivery]:
         deliveries: list[Delivery] = []
         rows: list[Any] = list(reply or [])
         for stream, entries in rows:

@@ -69,6 +69,15 @@ def noop_result(spec: JobSpec) -> TransformResult:
     )
 
 
+def stop_reason(status: str) -> str:
+    """Why a run stops without writing, from the job's status as Redis reports it."""
+    if status == "lost":
+        return "lease_lost"  # another worker owns the job now; this result is dropped
+    if status in ("cancelled", "missing"):
+        return status
+    return f"superseded:{status}"  # another worker already finished it
+
+
 class _Stop(Exception):
     """The job must stop without writing: lease lost, cancelled, or gone."""
 
@@ -180,7 +189,7 @@ class _JobRun:
                 continue
             if status != "running":
                 log.warning("lease_ended", status=status)
-                self.lease_end = status
+                self.lease_end = stop_reason(status)
                 work.cancel()
                 return
 
@@ -228,13 +237,9 @@ class _JobRun:
             error=error,
             stage_ms=self.stage_ms,
         )
-        if outcome == "lost":
-            log.warning("lease_lost_result_dropped")
-        return (
-            "completed"
-            if outcome == "ok" and result
-            else (f"failed:{error.code}" if outcome == "ok" and error else outcome)
-        )
+        if outcome == "ok":
+            return "completed" if result is not None else f"failed:{error.code if error else ''}"
+        return stop_reason(outcome)
 
     async def _progress(
         self, stage: str, *, new_attempt: bool = False, error: JobError | None = None
@@ -248,7 +253,7 @@ class _JobRun:
             error=error,
         )
         if status != "ok":
-            raise _Stop(status)
+            raise _Stop(stop_reason(status))
 
     async def _timed(self, stage: str, awaitable: Awaitable[T]) -> T:
         started = time.perf_counter()

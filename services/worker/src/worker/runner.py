@@ -14,13 +14,13 @@ import uuid
 
 import aiohttp
 import structlog
+from jobcore.connection import RedisClient
 from jobcore.keys import Keys
 from jobcore.models import JobError
 from jobcore.netpolicy import AddressPolicy
 from jobcore.personas import load_personas
 from jobcore.settings import Settings
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 
 from worker.budget import ParseBudget
 from worker.consumer import Delivery, StreamConsumer
@@ -38,7 +38,7 @@ class Worker:
     def __init__(
         self,
         settings: Settings,
-        redis: Redis,
+        redis: RedisClient,
         *,
         cpu: CpuRunner | None = None,
         name: str | None = None,
