@@ -6,13 +6,13 @@ it excludes the related-story lists and comment threads that scoring can swallow
 
 from __future__ import annotations
 
-from .dom import Node, link_density, text_len
+from .dom import Links, Node, link_density, text_len
 
 _MIN_CHARS = 200
 _NOT_INSIDE = frozenset(("aside", "footer", "nav"))
 
 
-def known_container(labelled: list[Node]) -> tuple[Node, int] | None:
+def known_container(labelled: list[Node], links: Links) -> tuple[Node, int] | None:
     """The labelled body with the most prose, preferring the innermost equivalent label.
 
     ``labelled`` comes from the page's Survey, taken before cleaning: labels that were
@@ -25,7 +25,7 @@ def known_container(labelled: list[Node]) -> tuple[Node, int] | None:
         length = text_len(node)
         if length < _MIN_CHARS:
             continue
-        if link_density(node, length) > 0.4:
+        if link_density(node, length, links) > 0.4:
             continue
         if (
             best is None

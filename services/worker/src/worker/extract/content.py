@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .clean import drop_chrome, drop_hidden, drop_never_content, drop_unlikely
 from .containers import known_container
-from .dom import Node, link_density, norm, parse, text_len
+from .dom import Links, Node, link_density, norm, parse, text_len
 from .prune import clean_conditionally, drop_link_blocks, drop_title_and_byline
 from .scoring import best_candidate, gather, score_tree
 
@@ -63,19 +63,20 @@ def _select(
     drop_hidden(tree)
     drop_chrome(tree, body_length)
     labelled = drop_unlikely(tree) if flags.strip_unlikely else []
-    scores = score_tree(body, flags.weigh_classes)
+    links = Links()
+    scores = score_tree(body, flags.weigh_classes, links)
     top = best_candidate(scores)
     nodes = gather(top, scores) if top is not None else [body]
     if flags.strip_unlikely:
-        container = known_container(labelled + body.css(_BODY_PROPS))
+        container = known_container(labelled + body.css(_BODY_PROPS), links)
         if container is not None:
             chosen = sum(text_len(n) for n in nodes)
             if container[1] >= CONTAINER_SHARE * chosen:
                 nodes = [container[0]]
     for node in nodes:
         if flags.clean_conditionally:
-            clean_conditionally(node)
-            drop_link_blocks(node)
+            clean_conditionally(node, links)
+            drop_link_blocks(node, links)
         drop_title_and_byline(node, title, byline)
     length = sum(text_len(n) for n in nodes)
     return Selection(tree, nodes, length, scores.paragraph_chars, body_length)

@@ -154,11 +154,38 @@ def link_len(node: Node) -> int:
     return total
 
 
-def link_density(node: Node, length: int | None = None) -> float:
+class Links:
+    """Each link's weighted text length, measured once per tree.
+
+    Link density is asked of a node, then of its parent and grandparent, then again
+    while cleaning; without this, every ask re-reads the text of every link below.
+    Removing other nodes leaves a link's own text as it was.
+    """
+
+    def __init__(self) -> None:
+        self._lengths: dict[int, int] = {}
+
+    def length(self, node: Node) -> int:
+        lengths = self._lengths
+        total = 0
+        for a in node.css("a"):
+            key = a.mem_id
+            found = lengths.get(key)
+            if found is None:
+                found = len(norm(a.text(deep=True)))
+                if attr(a, "href").startswith("#"):
+                    found = int(0.3 * found)
+                lengths[key] = found
+            total += found
+        return total
+
+
+def link_density(node: Node, length: int | None = None, links: Links | None = None) -> float:
     length = text_len(node) if length is None else length
     if length == 0:
         return 0.0
-    return min(1.0, link_len(node) / length)
+    linked = links.length(node) if links is not None else link_len(node)
+    return min(1.0, linked / length)
 
 
 def find_inside(node: Node, selector: str) -> Node | None:

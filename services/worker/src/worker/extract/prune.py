@@ -11,7 +11,18 @@ from collections import Counter
 
 from . import classes
 from .classes import class_weight
-from .dom import Node, attr, find_inside, has_ancestor, link_density, measure, norm, text_len
+from .dom import (
+    Links,
+    Node,
+    attr,
+    find_inside,
+    has_ancestor,
+    holders,
+    link_density,
+    measure,
+    norm,
+    text_len,
+)
 from .title import similarity
 
 _AD_WORDS = re.compile(
@@ -47,8 +58,9 @@ def is_data_table(table: Node) -> bool:
 class _Judge:
     """Readability's conditional cleaning, with what one pass may share cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, links: Links) -> None:
         self.tables: dict[int, bool] = {}
+        self.links = links
 
     def data_table(self, table: Node) -> bool:
         key = table.mem_id
@@ -93,7 +105,7 @@ class _Judge:
         img = counts["img"]
         li = counts["li"] - 100
         embeds = sum(counts[t] for t in _EMBEDS)
-        density = link_density(node, length)
+        density = link_density(node, length, self.links)
         figure_child = has_ancestor(node, _FIGURE)
         remove = (
             (not figure_child and img > 1 and p / img < 0.5)
@@ -126,18 +138,20 @@ def _heading_density(node: Node, length: int) -> float:
     return sum(len(norm(h.text(deep=True))) for h in node.css(_HEADINGS)) / length
 
 
-def drop_link_blocks(root: Node) -> None:
+def drop_link_blocks(root: Node, links: Links) -> None:
     """Short blocks that are nearly all link text: "Read more" teasers and story lists."""
+    # Only blocks holding a link can qualify; most paragraphs hold none.
+    linked = holders([root], "a")
     for node in reversed(root.css("p, li, ul, ol, div, section")[-MAX_JUDGED:]):
-        if node.parent is None:
+        if node.mem_id not in linked or node.parent is None:
             continue
         length = text_len(node)
-        if 0 < length < LINK_BLOCK_MAX and link_density(node, length) > LINK_BLOCK_DENSITY:
+        if 0 < length < LINK_BLOCK_MAX and link_density(node, length, links) > LINK_BLOCK_DENSITY:
             node.remove()
 
 
-def clean_conditionally(root: Node) -> None:
-    judge = _Judge()
+def clean_conditionally(root: Node, links: Links) -> None:
+    judge = _Judge(links)
     for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
         # Reversed document order visits children before their parents.
         for node in reversed(root.css(tag)[-MAX_JUDGED:]):

@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 
 from .classes import class_weight
-from .dom import BLOCK_SELECTOR, BLOCK_TAGS, Node, class_id, holders, link_density, norm
+from .dom import (
+    BLOCK_SELECTOR,
+    BLOCK_TAGS,
+    Links,
+    Node,
+    class_id,
+    holders,
+    link_density,
+    norm,
+)
 
 _TAG_SEED = {
     "div": 5,
@@ -102,8 +111,9 @@ class Scores:
     only the few best candidates and their neighbours are ever looked at.
     """
 
-    def __init__(self, weigh_classes: bool) -> None:
+    def __init__(self, weigh_classes: bool, links: Links) -> None:
         self.weigh_classes = weigh_classes
+        self.links = links
         self.raw: dict[int, float] = {}
         self.final: dict[int, float] = {}
         self.nodes: dict[int, Node] = {}
@@ -122,7 +132,7 @@ class Scores:
     def _final(self, key: int) -> float:
         score = self.final.get(key)
         if score is None:
-            score = self.raw[key] * (1 - link_density(self.nodes[key]))
+            score = self.raw[key] * (1 - link_density(self.nodes[key], links=self.links))
             self.final[key] = score
         return score
 
@@ -151,21 +161,38 @@ class Scores:
         return [(self.nodes[key], score) for score, key in best]
 
 
-def score_tree(root: Node, weigh_classes: bool) -> Scores:
-    scores = Scores(weigh_classes)
+# A paragraph's points go to five levels of ancestors: all to the parent, half to the
+# grandparent, then a third of a level's depth.
+_DIVIDERS = (1, 2, 6, 9, 12)
+
+
+def score_tree(root: Node, weigh_classes: bool, links: Links) -> Scores:
+    scores = Scores(weigh_classes, links)
+    # Sibling paragraphs share their ancestors; climb once per parent.
+    chains: dict[int, list[Node]] = {}
     for node, text, is_run in _paragraphs(root):
         scores.paragraph_chars += len(text)
         points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
-        parent = node if is_run else node.parent
-        level = 0
-        while parent is not None and level < 5 and parent.tag not in ("html", None):
-            divider = 1 if level == 0 else 2 if level == 1 else level * 3
-            scores.add(parent, points / divider)
-            if parent is root:
-                break
-            parent = parent.parent
-            level += 1
+        start = node if is_run else node.parent
+        if start is None:
+            continue
+        chain = chains.get(start.mem_id)
+        if chain is None:
+            chain = chains[start.mem_id] = _chain(start, root)
+        for ancestor, divider in zip(chain, _DIVIDERS, strict=False):
+            scores.add(ancestor, points / divider)
     return scores
+
+
+def _chain(start: Node, root: Node) -> list[Node]:
+    chain: list[Node] = []
+    parent: Node | None = start
+    while parent is not None and len(chain) < len(_DIVIDERS) and parent.tag not in ("html", None):
+        chain.append(parent)
+        if parent.mem_id == root.mem_id:
+            break
+        parent = parent.parent
+    return chain
 
 
 def _ancestors(node: Node, limit: int = 50) -> list[Node]:
@@ -243,7 +270,7 @@ def gather(top: Node, scores: Scores) -> list[Node]:
                 continue
         if sibling.tag == "p":
             text = norm(sibling.text(deep=True))
-            density = link_density(sibling, len(text))
+            density = link_density(sibling, len(text), scores.links)
             if (len(text) > 80 and density < 0.25) or (
                 0 < len(text) <= 80 and density == 0 and _SENTENCE_END.search(text)
             ):
