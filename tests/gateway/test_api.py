@@ -124,6 +124,36 @@ async def test_bad_submissions_get_precise_problems(
 
 
 @pytest.mark.parametrize(
+    ("encoding", "status", "code"),
+    [
+        ("gzip", 400, "invalid_json"),
+        ("deflate", 400, "invalid_json"),
+        ("br", 400, "invalid_json"),
+        ("compress", 415, "unsupported_media_type"),
+    ],
+)
+async def test_corrupt_or_unknown_body_encoding_is_a_problem_not_a_500(
+    client: TestClient, encoding: str, status: int, code: str
+) -> None:
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    resp = await client.post("/api/transform", data=b"garbage", headers=headers)
+    assert resp.status == status
+    assert (await resp.json())["code"] == code
+
+
+async def test_zstd_body_is_refused_by_the_http_parser(client: TestClient) -> None:
+    # aiohttp's parser answers before any handler runs (plain 400, not problem JSON).
+    headers = {"Content-Type": "application/json", "Content-Encoding": "zstd"}
+    resp = await client.post("/api/transform", data=b"garbage", headers=headers)
+    assert resp.status == 400
+
+
+async def test_zero_width_only_text_is_refused(client: TestClient) -> None:
+    resp = await client.post("/api/transform/text", json={"text": "\u200b\ufeff\u200d"})
+    assert (resp.status, (await resp.json())["code"]) == (422, "invalid_text")
+
+
+@pytest.mark.parametrize(
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16"],
 )
@@ -245,3 +275,30 @@ def _fields(settings):  # type: ignore[no-untyped-def]
     import msgspec
 
     return msgspec.structs.asdict(settings)
+
+
+async def test_a_vanished_sse_client_frees_its_slot_quickly(aiohttp_client, settings) -> None:  # type: ignore[no-untyped-def]
+    import msgspec
+    from gateway.app import create_app
+
+    one_stream = msgspec.structs.replace(
+        settings, sse_max_streams_per_client=1, sse_heartbeat_seconds=30
+    )
+    app_client = await aiohttp_client(create_app(one_stream))
+    accepted = await (
+        await app_client.post("/api/transform", json={"url": "https://example.com/s"})
+    ).json()
+    first = await app_client.get(accepted["eventsUrl"])
+    assert first.status == 200
+    await first.content.readline()
+    second = await app_client.get(accepted["eventsUrl"])
+    assert (second.status, (await second.json())["code"]) == (429, "too_many_streams")
+    first.close()  # the client vanishes without a word
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        third = await app_client.get(accepted["eventsUrl"])
+        if third.status == 200:
+            third.close()
+            break
+        assert asyncio.get_running_loop().time() < deadline, "slot not freed"
+        await asyncio.sleep(0.1)

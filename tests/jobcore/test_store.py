@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from jobcore.connection import RedisClient as Redis
 from jobcore.jobid import job_id_for
 from jobcore.keys import GROUP, Keys
 from jobcore.models import JobError, JobSpec, TransformResult
 from jobcore.store import JobStore
-from redis.asyncio import Redis
 
 
 def _spec(url: str = "https://example.com/a") -> JobSpec:
@@ -188,3 +188,17 @@ async def test_resubmission_rules(store: JobStore, redis: Redis, keys: Keys) -> 
     assert rerun.outcome == "created"
     assert rerun.snapshot is not None
     assert (rerun.snapshot.status, rerun.snapshot.attempts) == ("queued", 0)
+
+
+async def test_a_stale_worker_cannot_renew_after_the_new_owner_finished(
+    store: JobStore, redis: Redis, keys: Keys
+) -> None:
+    job_id = job_id_for("url", "https://example.com/stale", "professional")
+    await store.submit(job_id, _spec(), refresh=False, max_stream_len=0)
+    entry = await _deliver(redis, keys, job_id)
+    await store.start(job_id, "old", entry, stage="fetching", progress=10)
+    await redis.delete(keys.lock(job_id))  # the old owner froze past its lease
+    await store.start(job_id, "new", entry, stage="fetching", progress=10)
+    assert await store.finish(job_id, "new", entry, result=_result()) == "ok"
+    assert await store.renew(job_id, "old", "c1", entry) == "lost"
+    assert await redis.exists(keys.lock(job_id)) == 0  # no lock resurrected

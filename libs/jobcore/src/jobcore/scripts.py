@@ -106,6 +106,8 @@ if job[1] ~= 'queued' and job[1] ~= 'running' then return {'terminal'} end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return {'locked'} end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+-- The owner's token lives in the hash too, so ownership outlives an expired lock.
+redis.call('HSET', KEYS[1], 'owner', ARGV[1])
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HINCRBY', KEYS[5], attempts > 1 and 'restarts' or 'started', 1)
 redis.call('HSET', KEYS[1], 'status', 'running', 'stage', ARGV[4], 'progress', ARGV[5])
@@ -122,10 +124,9 @@ return {'started', attempts, job[3]}
 UPDATE: Final = (
     _PRELUDE
     + """
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 'lost' end
-local job = redis.call('HMGET', KEYS[1], 'status', 'progress')
+local job = redis.call('HMGET', KEYS[1], 'status', 'progress', 'owner')
 if not job[1] then return 'missing' end
+if job[3] ~= ARGV[1] then return 'lost' end
 if job[1] ~= 'running' then return job[1] end
 local progress = tonumber(ARGV[3])
 if ARGV[5] == '1' then
@@ -147,8 +148,10 @@ return 'ok'
 # ARGV: token, lock_ttl_ms, group, consumer, entry_id
 # returns the job's status, or 'lost' when the lock belongs to someone else
 RENEW: Final = """
-local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return 'lost' end
+local job = redis.call('HMGET', KEYS[3], 'status', 'owner')
+if not job[1] then return 'missing' end
+if job[2] ~= ARGV[1] then return 'lost' end
+if job[1] ~= 'running' then return job[1] end  -- finished or cancelled: no lease to keep
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
 return redis.call('HGET', KEYS[3], 'status') or 'missing'
@@ -164,8 +167,15 @@ FINISH: Final = (
     _PRELUDE
     + """
 local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 'lost' end
-local status = redis.call('HGET', KEYS[1], 'status')
+local job = redis.call('HMGET', KEYS[1], 'status', 'owner')
+local status = job[1]
+-- Fenced by the owner token (set by START); token '' is a dead-lettering worker, which
+-- may write only while nobody holds the lease.
+if ARGV[1] == '' then
+  if holder then return 'lost' end
+elseif status and job[2] ~= ARGV[1] then
+  return 'lost'
+end
 local function ack()
   redis.call('XACK', KEYS[5], ARGV[7], ARGV[8])
   redis.call('XDEL', KEYS[5], ARGV[8])

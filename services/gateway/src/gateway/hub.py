@@ -19,22 +19,33 @@ from jobcore.models import JobSnapshot
 from jobcore.store import JobStore
 from redis.asyncio.client import PubSub
 
+from gateway.frames import sse_frame
+
 log = structlog.get_logger("gateway.hub")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A snapshot and its SSE bytes, encoded once for every subscriber."""
+
+    seq: int
+    snapshot: JobSnapshot
+    data: bytes
 
 
 @dataclass(eq=False)
 class Subscription:
     job_id: str
-    latest: tuple[int, JobSnapshot] | None = None
+    latest: Frame | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
 
-    def offer(self, seq: int, snapshot: JobSnapshot) -> None:
-        if self.latest is None or seq > self.latest[0]:
-            self.latest = (seq, snapshot)
+    def offer(self, frame: Frame) -> None:
+        if self.latest is None or frame.seq > self.latest.seq:
+            self.latest = frame
             self.changed.set()
 
-    def take(self) -> tuple[int, JobSnapshot] | None:
+    def take(self) -> Frame | None:
         item, self.latest = self.latest, None
         self.changed.clear()
         return item
@@ -58,10 +69,12 @@ class EventHub:
         self._channels: dict[str, _Channel] = {}
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._streams = 0
+        self._has_channels = asyncio.Event()
 
     @property
     def stream_count(self) -> int:
-        return sum(len(c.subscribers) for c in self._channels.values())
+        return self._streams
 
     async def start(self) -> None:
         self._pubsub = self.redis.pubsub()
@@ -89,6 +102,8 @@ class EventHub:
             await self._subscribe_command(name)
         sub = Subscription(job_id)
         channel.subscribers.add(sub)
+        self._streams += 1
+        self._has_channels.set()
         try:
             await asyncio.wait_for(channel.ready.wait(), confirm_within)
         except BaseException:
@@ -99,9 +114,10 @@ class EventHub:
     async def unsubscribe(self, sub: Subscription) -> None:
         name = self.store.keys.events(sub.job_id)
         channel = self._channels.get(name)
-        if channel is None:
+        if channel is None or sub not in channel.subscribers:
             return
         channel.subscribers.discard(sub)
+        self._streams -= 1
         if not channel.subscribers:
             del self._channels[name]
             with contextlib.suppress(Exception):
@@ -128,7 +144,9 @@ class EventHub:
         while True:
             try:
                 if not self._pubsub.subscribed:
-                    await asyncio.sleep(0.05)  # nothing to read until the first subscribe
+                    # Nothing to read until the next subscribe, which wakes this at once.
+                    self._has_channels.clear()
+                    await self._has_channels.wait()
                     continue
                 message = await self._next_message()
             except asyncio.CancelledError:
@@ -189,8 +207,9 @@ class EventHub:
                     break
                 snapshot, seq = current
                 delivered = max(seq, wanted)
+                frame = Frame(seq, snapshot, sse_frame(seq, snapshot))
                 for sub in list(channel.subscribers):
-                    sub.offer(seq, snapshot)
+                    sub.offer(frame)
         except Exception as exc:
             log.warning("snapshot_refresh_failed", job_id=channel.job_id, error=repr(exc))
         finally:

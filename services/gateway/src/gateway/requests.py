@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from jobcore.jobid import is_job_id
 from jobcore.models import FieldError
 
@@ -17,6 +19,7 @@ from gateway.problems import ProblemError
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json",)
+_BODY_ENCODINGS = frozenset({"identity", "gzip", "deflate", "br", "x-gzip"})
 _PATH_RE = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
@@ -34,12 +37,19 @@ async def decode_body(request: web.Request, body_type: type[T]) -> T:
         raise ProblemError(
             "payload_too_large", f"the body may be at most {settings.max_body_bytes} bytes"
         )
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in _BODY_ENCODINGS:
+        raise ProblemError("unsupported_media_type", "Content-Encoding must be gzip, deflate or br")
     try:
         # client_max_size stops bodies without a length; the deadline stops slow senders.
         async with asyncio.timeout(settings.body_timeout_seconds):
             raw = await request.read()
     except TimeoutError:
         raise ProblemError("request_timeout", "the request body arrived too slowly") from None
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (RequestPayloadError, HttpProcessingError):  # e.g. a corrupt gzip body
+        raise ProblemError("invalid_json", "the body could not be decoded") from None
     if raw[:1] != b"{":
         raise ProblemError("invalid_json", "the body must be one JSON object")
     try:

@@ -12,33 +12,20 @@ import asyncio
 import contextlib
 from collections import Counter
 
-import msgspec
 import structlog
 from aiohttp import web
-from jobcore.models import JobSnapshot
 from jobcore.states import TERMINAL
 
+from gateway.frames import HEARTBEAT, sse_frame
 from gateway.keys import HUB, SETTINGS, STORE
 from gateway.problems import ProblemError
 from gateway.requests import client_identity, job_id_from
 
 log = structlog.get_logger("gateway.sse")
-_encoder = msgspec.json.Encoder()
 STREAMS_PER_CLIENT = web.AppKey("sse_streams_per_client", Counter[str])
-HEARTBEAT = b": keepalive\n\n"
-
-
-def event_name(snapshot: JobSnapshot) -> str:
-    return snapshot.status if snapshot.status in TERMINAL else "progress"
-
-
-def sse_frame(seq: int, snapshot: JobSnapshot) -> bytes:
-    """One SSE event; msgspec's JSON has no newlines, so one ``data:`` line suffices."""
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (
-        seq,
-        event_name(snapshot).encode(),
-        _encoder.encode(snapshot),
-    )
+# How often an idle stream checks that its client is still there (a dead client frees
+# its slot within this, not only at the next heartbeat).
+LIVENESS_SECONDS = 1.0
 
 
 def last_event_id(request: web.Request) -> int:
@@ -91,19 +78,26 @@ async def _stream(request: web.Request, job_id: str, resume_after: int) -> web.S
             await response.write(sse_frame(sent, snapshot))
         else:
             sent = resume_after
+        loop = asyncio.get_running_loop()
+        next_heartbeat = loop.time() + heartbeat
         while snapshot.status not in TERMINAL:
             try:
-                await asyncio.wait_for(sub.changed.wait(), heartbeat)
+                await asyncio.wait_for(sub.changed.wait(), min(heartbeat, LIVENESS_SECONDS))
             except TimeoutError:
-                await response.write(HEARTBEAT)
+                if request.transport is None or request.transport.is_closing():
+                    log.info("sse_client_gone", job_id=job_id)
+                    break
+                if loop.time() >= next_heartbeat:
+                    await response.write(HEARTBEAT)
+                    next_heartbeat = loop.time() + heartbeat
                 continue
             if sub.closed:
                 break
-            item = sub.take()
-            if item is None or item[0] <= sent:
+            frame = sub.take()
+            if frame is None or frame.seq <= sent:
                 continue
-            sent, snapshot = item
-            await response.write(sse_frame(sent, snapshot))
+            sent, snapshot = frame.seq, frame.snapshot
+            await response.write(frame.data)
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
         return response

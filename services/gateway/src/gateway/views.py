@@ -25,6 +25,7 @@ from gateway.requests import client_identity, decode_body, job_id_from
 
 _encoder = msgspec.json.Encoder()
 # Text may hold tabs and newlines; other control characters and lone surrogates are refused.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), " ")
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -67,7 +68,7 @@ async def submit_text(request: web.Request) -> web.Response:
         )
     if _BAD_TEXT.search(body.text) or (body.title and _BAD_TEXT.search(body.title)):
         raise ProblemError("invalid_text", "text contains control characters or invalid Unicode")
-    if not body.text.strip():
+    if not body.text.translate(_INVISIBLE).strip():
         raise ProblemError("invalid_text", "text is empty")
     _check_persona(request, body.persona)
     job_id = job_id_for("text", text_digest(f"{body.title or ''}\x1f{body.text}"), body.persona)

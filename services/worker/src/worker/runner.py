@@ -125,7 +125,10 @@ class Worker:
         while not self.stopping.is_set():
             free = concurrency - len(self.in_flight)
             if free <= 0:
-                await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+                # Every slot is busy: wait for one to free up, or for a stop request.
+                stop = asyncio.create_task(self.stopping.wait())
+                await asyncio.wait({*self.in_flight, stop}, return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
                 continue
             if not self.backlog and loop.time() >= next_reclaim:
                 next_reclaim = loop.time() + reclaim_every
@@ -189,7 +192,7 @@ class Worker:
             # the lease nothing is written, and the entry stays pending for later.
             outcome = await self.store.finish(
                 delivery.job_id,
-                uuid.uuid4().hex,
+                "",  # no lease of its own: allowed only while nobody holds the job
                 delivery.entry_id,
                 error=JobError(
                     code="processing_limit",
