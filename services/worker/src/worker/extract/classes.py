@@ -218,7 +218,8 @@ def _token(token: str) -> int:
     lower = token.lower()
     bits = 0
     for part in lower.replace("_", "-").split("-"):
-        if part:
+        # Numbers ("post-4512") are never evidence, and would fill the cache.
+        if part and not part.isdigit():
             bits |= _part(part)
     if "-" in lower and _ANY_JOINED.search(lower):
         for bit, pattern in _JOINED:
@@ -226,7 +227,9 @@ def _token(token: str) -> int:
                 bits |= bit
     if lower == "hid":
         bits |= _NEG
-    if _COMMENT.fullmatch(lower):
+    if ("comment" in lower or "respond" in lower or "disqus" in lower) and _COMMENT.fullmatch(
+        lower
+    ):
         bits |= _COMMENT_BIT
     return bits
 

@@ -25,7 +25,7 @@ _BAD_ROLES = frozenset(
 )
 
 # Named elements worth judging; inline ones (links, spans, images) go with their block.
-_CLASSED = "body :is([class], [id]):not(a, span, img, i, b, em, strong, sup, cite, abbr, time)"
+_CLASSED = "body :is([class], [id]):not(a, span, img, i, b, em, strong, sup, cite, abbr, time, li)"
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
 
 
