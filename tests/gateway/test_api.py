@@ -302,3 +302,21 @@ async def test_a_vanished_sse_client_frees_its_slot_quickly(aiohttp_client, sett
             break
         assert asyncio.get_running_loop().time() < deadline, "slot not freed"
         await asyncio.sleep(0.1)
+
+
+async def test_job_ids_are_keyed_so_nobody_can_precompute_them(
+    aiohttp_client, settings, client: TestClient
+) -> None:  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+    from jobcore.jobid import job_id_for
+    from jobcore.urls import canonical_url
+
+    url = "https://intranet-wiki.example/secret"
+    accepted = await (await client.post("/api/transform", json={"url": url})).json()
+    guessed = job_id_for("url", canonical_url(URL(url)), "professional")
+    assert accepted["jobId"] != guessed
+    assert (await client.get(f"/api/transform/jobs/{guessed}")).status == 404
+    # A second gateway on the same Redis shares the key: same request, same id.
+    other = await aiohttp_client(create_app(settings))
+    again = await (await other.post("/api/transform", json={"url": url})).json()
+    assert again["jobId"] == accepted["jobId"]

@@ -22,7 +22,21 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def job_id_for(kind: str, subject: str, persona: str, version: str = TRANSFORM_VERSION) -> str:
-    """``subject`` is the canonical URL for ``url`` jobs and the text digest for ``text`` jobs."""
+def job_id_for(
+    kind: str,
+    subject: str,
+    persona: str,
+    version: str = TRANSFORM_VERSION,
+    *,
+    secret: bytes = b"",
+) -> str:
+    """``subject`` is the canonical URL for ``url`` jobs and the text digest for ``text`` jobs.
+
+    With a deployment ``secret`` (the gateways' keyed digest), nobody can compute the id
+    of a request they did not submit, so results cannot be fetched by guessing.
+    """
     canonical = "\x1f".join(("recast-job-v1", kind, subject, persona, version))
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=JOB_ID_LENGTH // 2).hexdigest()
+    digest = hashlib.blake2b(
+        canonical.encode("utf-8"), digest_size=JOB_ID_LENGTH // 2, key=secret[:64]
+    )
+    return digest.hexdigest()

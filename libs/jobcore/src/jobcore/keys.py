@@ -51,6 +51,10 @@ class Keys:
     def stream_for(self, job_id: str) -> str:
         return self.stream(self.partition(job_id))
 
+    def id_secret(self) -> str:
+        """The deployment's job-id key, created once by the first gateway."""
+        return f"{self.prefix}:id-secret"
+
     def rate(self, client: str, window: int) -> str:
         return f"{self.prefix}:rate:{client}:{window}"
 

@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     queue_max_length: int = 50_000
     cors_origins: tuple[str, ...] = ()
     trust_forwarded_for: bool = False
+    job_id_secret: str = ""  # empty: the gateways share one random key kept in Redis
     # Worker.
     worker_concurrency: int = 8
     worker_engine: str = "builtin"  # "noop" only for benchmarks of the queue itself

@@ -26,7 +26,8 @@ from jobcore.store import JobStore
 
 from gateway import sse, views
 from gateway.hub import EventHub
-from gateway.keys import HUB, LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
+from gateway.ids import IdKey
+from gateway.keys import HUB, ID_KEY, LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
 from gateway.metrics import Metrics
 from gateway.middlewares import cors, problems, request_context
 from gateway.openapi import RouteSpec, build_openapi, openapi_handler
@@ -138,6 +139,7 @@ def _redis_context(settings: Settings, injected: RedisClient | None):  # type: i
         app[STORE] = store
         app[HUB] = hub
         app[LIMITER] = RateLimiter(client, keys, settings.rate_limit_per_minute)
+        app[ID_KEY] = IdKey(client, keys, settings.job_id_secret)
         app[METRICS].gauge(
             "recast_sse_streams", "Open SSE streams on this gateway.", lambda: hub.stream_count
         )

@@ -10,6 +10,7 @@ from jobcore.settings import Settings
 from jobcore.store import JobStore
 
 from gateway.hub import EventHub
+from gateway.ids import IdKey
 from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
 
@@ -20,4 +21,5 @@ HUB = web.AppKey("hub", EventHub)
 METRICS = web.AppKey("metrics", Metrics)
 LIMITER = web.AppKey("limiter", RateLimiter)
 POLICY = web.AppKey("policy", AddressPolicy)
+ID_KEY = web.AppKey("id_key", IdKey)
 PERSONAS = web.AppKey("personas", dict[str, PersonaSpec])

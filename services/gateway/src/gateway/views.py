@@ -19,7 +19,7 @@ from jobcore.models import (
 )
 from jobcore.urls import canonical_url, parse_submit_url
 
-from gateway.keys import LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
+from gateway.keys import ID_KEY, LIMITER, METRICS, PERSONAS, POLICY, REDIS, SETTINGS, STORE
 from gateway.problems import ProblemError
 from gateway.requests import client_identity, decode_body, job_id_from
 
@@ -54,7 +54,8 @@ async def submit_url(request: web.Request) -> web.Response:
     )
     _check_persona(request, body.persona)
     canonical = canonical_url(url)
-    job_id = job_id_for("url", canonical, body.persona)
+    secret = await request.app[ID_KEY].get()
+    job_id = job_id_for("url", canonical, body.persona, secret=secret)
     spec = JobSpec(kind="url", persona=body.persona, url=canonical)
     return await _submit(request, job_id, spec, body.refresh)
 
@@ -71,7 +72,8 @@ async def submit_text(request: web.Request) -> web.Response:
     if not body.text.translate(_INVISIBLE).strip():
         raise ProblemError("invalid_text", "text is empty")
     _check_persona(request, body.persona)
-    job_id = job_id_for("text", text_digest(f"{body.title or ''}\x1f{body.text}"), body.persona)
+    digest = text_digest(f"{body.title or ''}\x1f{body.text}")
+    job_id = job_id_for("text", digest, body.persona, secret=await request.app[ID_KEY].get())
     spec = JobSpec(kind="text", persona=body.persona, text=body.text, title=body.title)
     return await _submit(request, job_id, spec, body.refresh)
 
