@@ -206,6 +206,9 @@ async def test_redis_restarts_empty_under_load(pages: PageServer, tmp_path: Path
                     assert body["code"] == "unavailable"
                 assert (await session.get(f"{services.base}/healthz")).status == 200
                 assert (await session.get(f"{services.base}/readyz")).status == 503
+                async with session.get(f"{services.base}/metrics") as metrics:
+                    assert metrics.status == 200
+                    assert "recast_redis_up 0.0" in await metrics.text()
                 server.start()  # empty: no groups, no jobs
                 await until_ready(session, services.base)
                 _, after = await _submit_until_accepted(session, services.base, pages)

@@ -31,7 +31,11 @@ class SubmitOutcome:
 
     outcome: Literal["created", "joined", "cached", "queue_full"]
     snapshot: JobSnapshot | None = None
-    result: TransformResult | None = None
+    result_json: bytes | None = None  # the cached result as stored: passed on undecoded
+
+    @property
+    def result(self) -> TransformResult | None:
+        return _result_decoder.decode(self.result_json) if self.result_json else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +152,7 @@ class JobStore:
         )
         outcome = _text(reply[0])
         if outcome == "cached":
-            return SubmitOutcome("cached", result=_result_decoder.decode(reply[1]))
+            return SubmitOutcome("cached", result_json=bytes(reply[1]))
         if outcome == "queue_full":
             return SubmitOutcome("queue_full")
         decoded = decode_snapshot(job_id, list(reply[1:]))

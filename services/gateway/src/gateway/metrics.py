@@ -34,11 +34,16 @@ class JobStatsCollector(Collector):
         self.stats: dict[str, float] = {}
         self.queue_depth = 0
         self.pending = 0
+        self.redis_up = True
 
     def update(self, stats: dict[str, float], queue_depth: int, pending: int) -> None:
         self.stats, self.queue_depth, self.pending = stats, queue_depth, pending
+        self.redis_up = True
 
     def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("recast_redis_up", "Whether the last scrape could read Redis.")
+        up.add_metric([], 1.0 if self.redis_up else 0.0)
+        yield up
         for key, (name, doc) in _SIMPLE_COUNTERS.items():
             family = CounterMetricFamily(name.removesuffix("_total"), doc)
             family.add_metric([], self.stats.get(key, 0.0))

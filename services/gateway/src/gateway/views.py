@@ -9,7 +9,6 @@ import msgspec
 from aiohttp import web
 from jobcore.jobid import job_id_for, text_digest
 from jobcore.models import (
-    CachedResult,
     Health,
     JobAccepted,
     JobSpec,
@@ -24,6 +23,17 @@ from gateway.problems import ProblemError
 from gateway.requests import client_identity, decode_body, job_id_from
 
 _encoder = msgspec.json.Encoder()
+
+
+class CachedBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """``CachedResult`` on the wire, with ``data`` passed through as stored."""
+
+    job_id: str
+    data: msgspec.Raw
+    status: str = "completed"
+    cached: bool = True
+
+
 # Text may hold tabs and newlines; other control characters and lone surrogates are refused.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), " ")
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -88,8 +98,9 @@ async def _submit(request: web.Request, job_id: str, spec: JobSpec, refresh: boo
     outcome = await store.submit(job_id, spec, refresh=refresh, max_stream_len=per_partition)
     if outcome.outcome == "queue_full":
         raise ProblemError("queue_full", "the queue is full; try again shortly", retry_after=5)
-    if outcome.result is not None:
-        return json_response(CachedResult(job_id=job_id, data=outcome.result))
+    if outcome.result_json is not None:
+        # The stored JSON goes out as it is: a cache hit never decodes the result.
+        return json_response(CachedBody(job_id=job_id, data=msgspec.Raw(outcome.result_json)))
     snapshot = outcome.snapshot
     assert snapshot is not None
     status_url = f"/api/transform/jobs/{job_id}"
@@ -146,9 +157,13 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     store = request.app[STORE]
     registry = request.app[METRICS]
-    stats = await store.stats()
-    depth, pending = await store.queue_state()
-    registry.jobs.update(stats, depth, pending)
+    try:
+        stats = await store.stats()
+        depth, pending = await store.queue_state()
+    except Exception:  # Redis away: still serve this process's own metrics
+        registry.jobs.redis_up = False
+    else:
+        registry.jobs.update(stats, depth, pending)
     return web.Response(
         body=registry.render(),
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
