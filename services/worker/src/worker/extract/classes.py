@@ -69,9 +69,6 @@ MAYBE_WORDS = (
     "main",
     "mathjax",
     "shadow",
-    "entry",
-    "post",
-    "story",
 )
 BYLINE_WORDS = ("byline", "author", "dateline", "writtenby", "p-author")
 # Whole class names that CMSs and themes give the article body.

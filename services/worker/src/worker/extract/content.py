@@ -15,7 +15,12 @@ from selectolax.lexbor import LexborHTMLParser
 from .clean import drop_chrome, drop_hidden, drop_never_content, drop_unlikely
 from .containers import known_container
 from .dom import Links, Node, link_density, norm, parse, text_len
-from .prune import clean_conditionally, drop_link_blocks, drop_title_and_byline
+from .prune import (
+    clean_conditionally,
+    drop_link_blocks,
+    drop_orphan_headings,
+    drop_title_and_byline,
+)
 from .scoring import best_candidate, gather, score_tree
 
 # Schema.org's article body; labelling classes come from drop_unlikely's walk.
@@ -77,6 +82,7 @@ def _select(
         if flags.clean_conditionally:
             clean_conditionally(node, links)
             drop_link_blocks(node, links)
+            drop_orphan_headings(node)
         drop_title_and_byline(node, title, byline)
     length = sum(text_len(n) for n in nodes)
     return Selection(tree, nodes, length, scores.paragraph_chars, body_length)

@@ -194,3 +194,31 @@ def _drop_byline(root: Node, byline: str) -> None:
             node, parent = parent, parent.parent
         node.remove()
         return
+
+
+def drop_orphan_headings(root: Node) -> None:
+    """Remove headings that end the article: their section was cleaned away.
+
+    "Related posts", "Read more", "Share this": the list goes as link-dense or as
+    chrome, and its heading would otherwise be the article's last words.
+    """
+    for heading in reversed(root.css(_HEADINGS)):
+        if not _last_words(heading, root):
+            break
+        heading.remove()
+
+
+def _last_words(node: Node, root: Node) -> bool:
+    """Whether no text follows node inside root."""
+    current: Node | None = node
+    while current is not None and current.mem_id != root.mem_id:
+        sibling = current.next
+        while sibling is not None:
+            if sibling.is_text_node:
+                if (sibling.text_content or "").strip():
+                    return False
+            elif sibling.is_element_node and sibling.text(deep=True).strip():
+                return False
+            sibling = sibling.next
+        current = current.parent
+    return True
