@@ -160,6 +160,7 @@ WEAK_WORDS = (
     "nav-",
     "-nav",
     "navigation",
+    "teaser",
 )
 
 

@@ -26,6 +26,8 @@ _BAD_ROLES = frozenset(
 
 # Named elements worth judging; inline ones (links, spans, images) go with their block.
 _CLASSED = "body :is([class], [id]):not(a, span, img, i, b, em, strong, sup, cite, abbr, time, li)"
+# A block named only weakly as chrome goes when it holds less prose than this.
+WEAK_MAX_CHARS = 400
 _KEEP_TAGS = frozenset(("html", "body", "a", "article", "main", "table", "tbody", "tr", "td"))
 
 
@@ -87,7 +89,7 @@ def drop_unlikely(tree: LexborHTMLParser) -> list[Node]:
         elif (
             (evidence.unlikely or evidence.weak)
             and node.tag not in _KEEP_TAGS
-            and (evidence.unlikely or len(node.css("p")) < 3)
+            and (evidence.unlikely or len(node.css("p")) < 3 or text_len(node) < WEAK_MAX_CHARS)
             and node.css_first("article, main") is None
         ):
             doomed.append(node)

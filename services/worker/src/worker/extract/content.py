@@ -17,6 +17,7 @@ from .containers import known_container
 from .dom import Links, Node, link_density, norm, parse, text_len
 from .prune import (
     clean_conditionally,
+    drop_captions,
     drop_link_blocks,
     drop_orphan_headings,
     drop_title_and_byline,
@@ -79,6 +80,7 @@ def _select(
             if container[1] >= CONTAINER_SHARE * chosen:
                 nodes = [container[0]]
     for node in nodes:
+        drop_captions(node)
         if flags.clean_conditionally:
             clean_conditionally(node, links)
             drop_link_blocks(node, links)

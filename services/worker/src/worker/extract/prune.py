@@ -32,6 +32,7 @@ _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|carg
 _FIGURE = frozenset(("figure",))
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
+_CAPTIONS = 'figcaption, [class*="caption" i], [class*="credit" i]'
 _EMBEDS = ("object", "embed", "iframe", "video", "audio")
 _COUNTED = "p, img, li, " + ", ".join(_EMBEDS)
 _NAMED = ":is([class], [id], [rel], [itemprop])"
@@ -194,6 +195,13 @@ def _drop_byline(root: Node, byline: str) -> None:
             node, parent = parent, parent.parent
         node.remove()
         return
+
+
+def drop_captions(root: Node) -> None:
+    """Image captions and credits describe a picture, not the story; the image stays."""
+    for node in root.css(_CAPTIONS):
+        if node.parent is not None and (node.tag == "figcaption" or node.css_first("img") is None):
+            node.remove()
 
 
 def drop_orphan_headings(root: Node) -> None:
