@@ -12,6 +12,7 @@ from collections import Counter
 from . import classes
 from .classes import class_weight
 from .dom import (
+    BLOCK_TAGS,
     Links,
     Node,
     attr,
@@ -32,10 +33,18 @@ _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|carg
 _FIGURE = frozenset(("figure",))
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
-_CAPTIONS = 'figcaption, [class*="caption" i], [class*="credit" i]'
+_CAPTIONS = ", ".join(
+    ["figcaption"]
+    + [
+        f'[class*="{name}" i]'
+        for name in ("caption", "credit", "imagedesc", "image-desc", "img-desc", "img_desc")
+    ]
+)
 _EMBEDS = ("object", "embed", "iframe", "video", "audio")
 _COUNTED = "p, img, li, " + ", ".join(_EMBEDS)
 _NAMED = ":is([class], [id], [rel], [itemprop])"
+# A link alone on the article's last line, shorter than this, is navigation.
+LONE_LINK_MAX = 80
 # A block shorter than this whose text is mostly links is a teaser or story list.
 LINK_BLOCK_MAX = 300
 LINK_BLOCK_DENSITY = 0.75
@@ -214,6 +223,24 @@ def drop_orphan_headings(root: Node) -> None:
         if not _last_words(heading, root):
             break
         heading.remove()
+    # So are a lone closing link ("Back to the list", "Read more").
+    links = root.css("a")
+    if links and _last_words(links[-1], root):
+        link = links[-1]
+        text = norm(link.text(deep=True))
+        parent = link.parent
+        if 0 < len(text) < LONE_LINK_MAX and (
+            _starts_line(link) or (parent is not None and norm(parent.text(deep=True)) == text)
+        ):
+            link.remove()
+
+
+def _starts_line(node: Node) -> bool:
+    """Whether nothing but a block boundary comes right before node."""
+    prev = node.prev
+    while prev is not None and prev.is_text_node and not (prev.text_content or "").strip():
+        prev = prev.prev
+    return prev is None or (prev.is_element_node and (prev.tag in BLOCK_TAGS or prev.tag == "br"))
 
 
 def _last_words(node: Node, root: Node) -> bool:
