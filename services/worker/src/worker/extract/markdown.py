@@ -24,7 +24,14 @@ _CODE_INLINE = frozenset(("code", "kbd", "samp", "tt", "var"))
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return (_SPACES.sub(" ", text) if "  " in text else text).strip()
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs to one space; most text nodes have none to squash."""
+    if text.isprintable() and "  " not in text:
+        return text
+    return _WS.sub(" ", text)
 
 
 class Renderer:
@@ -48,7 +55,7 @@ class Renderer:
         text: list[str] = []
         for child in node.iter(include_text=True):
             if child.is_text_node:
-                value = _WS.sub(" ", child.text_content or "")
+                value = _squash(child.text_content or "")
                 md.append(value)
                 text.append(value)
             elif child.is_element_node:
@@ -113,7 +120,7 @@ class Renderer:
         breaks = 0
         for child in node.iter(include_text=True):
             if child.is_text_node:
-                value = _WS.sub(" ", child.text_content or "")
+                value = _squash(child.text_content or "")
                 if value.strip():
                     breaks = 0
                 md.append(value)

@@ -184,15 +184,16 @@ def _from_json_ld(tree: LexborHTMLParser, tags: _Tags, meta: Metadata) -> None:
 def _meta_values(metas: list[Node]) -> dict[str, str]:
     values: dict[str, str] = {}
     for node in metas:
-        content = attr(node, "content").strip()
+        attrs = node.attributes
+        content = (attrs.get("content") or "").strip()
         if not content:
             continue
-        prop = attr(node, "property")
+        prop = attrs.get("property") or ""
         match = _PROPERTY.search(prop) if prop else None
         if match:
             values[re.sub(r"\s", "", match.group(0).lower())] = content
             continue
-        name = attr(node, "name")
+        name = attrs.get("name") or ""
         if name and _NAME.match(name):
             values[re.sub(r"\s", "", name.lower()).replace(".", ":")] = content
         elif name or prop:
