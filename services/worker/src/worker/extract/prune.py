@@ -17,7 +17,6 @@ from .dom import (
     Node,
     attr,
     find_inside,
-    has_ancestor,
     holders,
     link_density,
     measure,
@@ -30,7 +29,6 @@ _AD_WORDS = re.compile(
     r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio)$", re.I
 )
 _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$", re.I)
-_FIGURE = frozenset(("figure",))
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
 _CAPTIONS = ", ".join(
@@ -66,11 +64,25 @@ def is_data_table(table: Node) -> bool:
 
 
 class _Judge:
-    """Readability's conditional cleaning, with what one pass may share cached."""
+    """Readability's conditional cleaning, with what one pass may share cached.
 
-    def __init__(self, links: Links) -> None:
+    Whether a block sits inside code, a data table or a figure is decided once for
+    the whole subtree, from those few containers down, rather than by walking up
+    from every block judged.
+    """
+
+    def __init__(self, root: Node, links: Links) -> None:
         self.tables: dict[int, bool] = {}
         self.links = links
+        self.root_protected = self._protected_above(root)
+        self.protected: set[int] = set()
+        self.in_figure: set[int] = set()
+        for node in root.css("pre, code, table, figure"):
+            tag = node.tag
+            if tag == "figure":
+                self.in_figure.update(_descendants(node))
+            elif tag != "table" or self.data_table(node):
+                self.protected.update(_descendants(node))
 
     def data_table(self, table: Node) -> bool:
         key = table.mem_id
@@ -79,16 +91,14 @@ class _Judge:
             found = self.tables[key] = is_data_table(table)
         return found
 
-    def protected(self, node: Node) -> bool:
-        """Inside code, or inside a data table."""
-        parent = node.parent
-        depth = 0
+    def _protected_above(self, root: Node) -> bool:
+        """Whether root itself is inside code or a data table."""
+        parent = root.parent
         while parent is not None:
             tag = parent.tag
-            if (tag in _CODE and depth < 12) or (tag == "table" and self.data_table(parent)):
+            if tag in _CODE or (tag == "table" and self.data_table(parent)):
                 return True
             parent = parent.parent
-            depth += 1
         return False
 
     def should_remove(self, node: Node, tag: str) -> bool:
@@ -99,7 +109,7 @@ class _Judge:
             is_list = list_len / length > 0.9
         if tag == "table" and self.data_table(node):
             return False
-        if self.protected(node):
+        if self.root_protected or node.mem_id in self.protected:
             return False
         if any(self.data_table(t) for t in node.css("table")):
             return False
@@ -116,7 +126,7 @@ class _Judge:
         li = counts["li"] - 100
         embeds = sum(counts[t] for t in _EMBEDS)
         density = link_density(node, length, self.links)
-        figure_child = has_ancestor(node, _FIGURE)
+        figure_child = node.mem_id in self.in_figure
         remove = (
             (not figure_child and img > 1 and p / img < 0.5)
             or (not is_list and li > p)
@@ -142,6 +152,12 @@ class _Judge:
         return remove
 
 
+def _descendants(node: Node) -> list[int]:
+    """mem_ids strictly below node."""
+    key = node.mem_id
+    return [n.mem_id for n in node.css("*") if n.mem_id != key]
+
+
 def _heading_density(node: Node, length: int) -> float:
     if length == 0:
         return 0.0
@@ -161,7 +177,7 @@ def drop_link_blocks(root: Node, links: Links) -> None:
 
 
 def clean_conditionally(root: Node, links: Links) -> None:
-    judge = _Judge(links)
+    judge = _Judge(root, links)
     for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
         # Reversed document order visits children before their parents.
         for node in reversed(root.css(tag)[-MAX_JUDGED:]):
