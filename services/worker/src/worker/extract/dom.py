@@ -123,7 +123,7 @@ def norm(text: str) -> str:
 
 
 # Above this many characters text_len settles for the approximation.
-_EXACT_LEN = 3000
+_EXACT_LEN = 400
 
 
 def measure(node: Node) -> tuple[str, int]:
