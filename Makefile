@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV     := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test integration lint fmt bench constraints clean
+.PHONY: install run test integration cluster-test lint fmt bench constraints clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ test: install
 
 integration: install
 	$(PY) -m pytest tests/integration -m integration
+
+cluster-test: install   # the suite's Redis parts on a local six-node Redis Cluster
+	RECAST_TEST_CLUSTER=1 $(PY) -m pytest tests/jobcore/test_store.py tests/gateway tests/integration -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -12,17 +12,27 @@ from jobcore.keys import Keys
 from jobcore.settings import Settings
 from jobcore.store import JobStore
 
+from tests.redis_cluster import LocalCluster
 from tests.redis_server import private_redis
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """One Redis, or with RECAST_TEST_CLUSTER=1 a six-node local Redis Cluster."""
-    if os.environ.get("RECAST_TEST_CLUSTER") == "1":
-        from tests.redis_cluster import local_cluster
+def local_cluster() -> Iterator[LocalCluster | None]:
+    """With RECAST_TEST_CLUSTER=1, a six-node local Redis Cluster for the whole session."""
+    if os.environ.get("RECAST_TEST_CLUSTER") != "1":
+        yield None
+        return
+    from tests.redis_cluster import local_cluster as start_cluster
 
-        with local_cluster() as cluster:
-            yield cluster.url
+    with start_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_url(local_cluster: LocalCluster | None) -> Iterator[str]:
+    """One private Redis, or the local cluster's URL."""
+    if local_cluster is not None:
+        yield local_cluster.url
         return
     with private_redis() as url:
         yield url

@@ -55,6 +55,10 @@ class LocalCluster:
             "",
             "--appendonly",
             "no",
+            "--repl-diskless-sync-delay",
+            "0",
+            "--logfile",
+            str(node_dir / "redis.log"),
         ]
         self.procs[port] = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -73,6 +77,7 @@ class LocalCluster:
             timeout=60,
         )
         _wait(self.healthy, 30, "cluster_state:ok on every node")
+        _wait(self.replicas_in_sync, 30, "every replica to sync")
 
     def healthy(self) -> bool:
         for port in self.procs:
@@ -84,6 +89,15 @@ class LocalCluster:
             if state != "ok":
                 return False
         return True
+
+    def replicas_in_sync(self) -> bool:
+        """A replica that never synced cannot take over: failover tests need them all up."""
+        links = []
+        for port in self.procs:
+            info = redis.Redis(port=port).info("replication")
+            if info.get("role") == "slave":
+                links.append(info.get("master_link_status") == "up")
+        return len(links) == len(self.procs) // 2 and all(links)
 
     def primary_ports(self) -> list[int]:
         client = RedisCluster(host="127.0.0.1", port=self.ports[0])

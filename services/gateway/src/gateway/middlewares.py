@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 from jobcore.errors import RequestRejected
-from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from redis.exceptions import BusyLoadingError, ConnectionError, RedisError, TimeoutError
 
 from gateway.keys import METRICS, SETTINGS
 from gateway.problems import ProblemError, problem_response
@@ -79,6 +79,9 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     except (ConnectionError, TimeoutError, BusyLoadingError, OSError) as exc:
         log.warning("redis_unavailable", error=type(exc).__name__)
         return problem_response("unavailable", "the job store is unreachable", retry_after=2)
+    except RedisError as exc:  # cluster down or failing over, MOVED storms, TRYAGAIN, ...
+        log.warning("redis_error", error=type(exc).__name__, detail=str(exc)[:200])
+        return problem_response("unavailable", "the job store is not answering", retry_after=2)
     except Exception:
         log.exception("unhandled_error")
         return problem_response("internal", "an unexpected error was logged")
