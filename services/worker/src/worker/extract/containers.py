@@ -51,7 +51,7 @@ def _in_page(node: Node) -> bool:
 def _contains(outer: Node, inner: Node) -> bool:
     parent = inner.parent
     while parent is not None:
-        if parent == outer:
+        if parent.mem_id == outer.mem_id:
             return True
         parent = parent.parent
     return False

@@ -228,12 +228,12 @@ class Renderer:
         return [("\n".join(md_lines), "\n".join(t for t in text_lines if t))]
 
     def _table(self, node: Node, depth: int) -> list[Block]:
-        rows = [r for r in node.css("tr") if _nearest_table(r) == node]
+        rows = [r for r in node.css("tr") if _nearest_table(r) == node.mem_id]
         if not rows or find_inside(node, "table") is not None:
             # A layout table: its cells are just containers.
             out: list[Block] = []
             for cell in node.css("td, th"):
-                if _nearest_table(cell) == node:
+                if _nearest_table(cell) == node.mem_id:
                     out.extend(self.blocks(cell, depth + 1))
             return out
         grid: list[list[Block]] = []
@@ -257,11 +257,13 @@ def _cell(md: str) -> str:
     return _clean(md.replace("\n", " ").replace("|", "\\|"))
 
 
-def _nearest_table(node: Node) -> Node | None:
+def _nearest_table(node: Node) -> int | None:
+    """mem_id of the closest enclosing table (nodes compare by identity, not ==,
+    which serialises both sides)."""
     parent = node.parent
     while parent is not None and parent.tag != "table":
         parent = parent.parent
-    return parent
+    return parent.mem_id if parent is not None else None
 
 
 def render(nodes: list[Node], base_url: str | None) -> tuple[str, str]:

@@ -258,7 +258,7 @@ def gather(top: Node, scores: Scores) -> list[Node]:
     for sibling in parent.iter():
         if not sibling.is_element_node:
             continue
-        if sibling == top:
+        if sibling.mem_id == top.mem_id:
             kept.append(sibling)
             continue
         bonus = 0.2 * top_score if top_class and sibling.attributes.get("class") == top_class else 0
