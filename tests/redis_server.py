@@ -57,31 +57,14 @@ def private_redis() -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    binary = redis_server_binary()
-    if binary:
+    if redis_server_binary():
         with tempfile.TemporaryDirectory(prefix="recast-redis-") as workdir:
-            port = free_port()
-            args = [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                workdir,
-            ]
-            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            server = RedisProcess(workdir)
+            server.start()
             try:
-                url = f"redis://127.0.0.1:{port}/0"
-                wait_until_ready(url)
-                yield url
+                yield server.url
             finally:
-                proc.terminate()
-                proc.wait(timeout=10)
+                server.stop()
         return
     from testcontainers.redis import RedisContainer  # only when no binary exists
 
