@@ -166,9 +166,12 @@ class Links:
         self._lengths: dict[int, int] = {}
 
     def length(self, node: Node) -> int:
+        return self.total(node.css("a"))
+
+    def total(self, anchors: list[Node]) -> int:
         lengths = self._lengths
         total = 0
-        for a in node.css("a"):
+        for a in anchors:
             key = a.mem_id
             found = lengths.get(key)
             if found is None:

@@ -7,7 +7,6 @@ link density, images versus paragraphs, form inputs. Data tables and code are ke
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from . import classes
 from .classes import class_weight
@@ -39,7 +38,7 @@ _CAPTIONS = ", ".join(
     ]
 )
 _EMBEDS = ("object", "embed", "iframe", "video", "audio")
-_COUNTED = "p, img, li, " + ", ".join(_EMBEDS)
+_JUDGED = "ul, ol, table, a, p, img, li, " + ", ".join(_EMBEDS)
 _NAMED = ":is([class], [id], [rel], [itemprop])"
 # A link alone on the article's last line, shorter than this, is navigation.
 LONE_LINK_MAX = 80
@@ -103,15 +102,19 @@ class _Judge:
 
     def should_remove(self, node: Node, tag: str) -> bool:
         text, length = measure(node)
+        # One selector pass for every count below (each pass has a fixed cost).
+        found: dict[str, list[Node]] = {}
+        for inner in node.css(_JUDGED):
+            found.setdefault(inner.tag or "", []).append(inner)
         is_list = tag in ("ul", "ol")
         if not is_list and length:
-            list_len = sum(text_len(x) for x in node.css("ul, ol"))
-            is_list = list_len / length > 0.9
+            lists = found.get("ul", []) + found.get("ol", [])
+            is_list = sum(text_len(x) for x in lists) / length > 0.9
         if tag == "table" and self.data_table(node):
             return False
         if self.root_protected or node.mem_id in self.protected:
             return False
-        if any(self.data_table(t) for t in node.css("table")):
+        if any(self.data_table(t) for t in found.get("table", [])):
             return False
         weight = class_weight(node)
         if weight < 0:
@@ -120,12 +123,12 @@ class _Judge:
             return False
         if length < 40 and (_AD_WORDS.match(text) or _LOADING.match(text)):
             return True
-        counts = Counter(n.tag for n in node.css(_COUNTED))
-        p = counts["p"]
-        img = counts["img"]
-        li = counts["li"] - 100
-        embeds = sum(counts[t] for t in _EMBEDS)
-        density = link_density(node, length, self.links)
+        p = len(found.get("p", ()))
+        img = len(found.get("img", ()))
+        items = len(found.get("li", ()))
+        li = items - 100
+        embeds = sum(len(found.get(t, ())) for t in _EMBEDS)
+        density = min(1.0, self.links.total(found.get("a", [])) / length) if length else 0.0
         figure_child = node.mem_id in self.in_figure
         remove = (
             (not figure_child and img > 1 and p / img < 0.5)
@@ -148,7 +151,7 @@ class _Judge:
             # A plain list of images (a gallery) is content.
             children = [c for c in node.iter() if c.is_element_node]
             if all(len([g for g in c.iter() if g.is_element_node]) <= 1 for c in children):
-                return img != counts["li"]
+                return img != items
         return remove
 
 
