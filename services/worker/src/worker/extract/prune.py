@@ -30,6 +30,9 @@ _AD_WORDS = re.compile(
 _LOADING = re.compile(r"^((loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$", re.I)
 _CODE = frozenset(("code", "pre"))
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
+# What conditional cleaning judges, in the order it judges them.
+_CLEANED = ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure")
+_CLEANED_CSS = ", ".join(_CLEANED)
 _CAPTIONS = ", ".join(
     ["figcaption"]
     + [
@@ -156,9 +159,9 @@ class _Judge:
 
 
 def _descendants(node: Node) -> list[int]:
-    """mem_ids strictly below node."""
+    """mem_ids of the judged blocks strictly below node."""
     key = node.mem_id
-    return [n.mem_id for n in node.css("*") if n.mem_id != key]
+    return [n.mem_id for n in node.css(_CLEANED_CSS) if n.mem_id != key]
 
 
 def _heading_density(node: Node, length: int) -> float:
@@ -181,7 +184,7 @@ def drop_link_blocks(root: Node, links: Links) -> None:
 
 def clean_conditionally(root: Node, links: Links) -> None:
     judge = _Judge(root, links)
-    for tag in ("form", "fieldset", "table", "ul", "ol", "div", "section", "figure"):
+    for tag in _CLEANED:
         # Reversed document order visits children before their parents.
         for node in reversed(root.css(tag)[-MAX_JUDGED:]):
             if node.parent is None:
