@@ -21,5 +21,5 @@ def services(
 ) -> Iterator[Services]:
     log_dir: Path = tmp_path_factory.mktemp("logs")
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
-    with running_services(redis_url, prefix, pages, log_dir, PARSE_TIMEOUT_SECONDS="2") as svc:
+    with running_services(redis_url, prefix, pages, log_dir, PARSE_TIMEOUT_SECONDS="5") as svc:
         yield svc

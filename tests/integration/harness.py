@@ -94,6 +94,7 @@ class PageServer:
         app.router.add_get("/gate/{name}", self._gated)
         app.router.add_get("/status/{code}", self._status)
         app.router.add_get("/pathological/divs", self._pathological)
+        app.router.add_get("/big/{kind}", self._big)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -132,6 +133,15 @@ class PageServer:
         self._count(request)
         body = "<html><head><title>deep</title></head><body>" + "<div>" * 100_000 + "x"
         return web.Response(text=body, content_type="text/html")
+
+    async def _big(self, request: web.Request) -> web.Response:
+        """A 4 MB paragraph, or 150,000 tiny ones (both far past what the transform reads)."""
+        self._count(request)
+        if request.match_info["kind"] == "one-paragraph":
+            body = "<html><head><title>Big</title></head><body><p>" + "A" * 4_000_000 + "</p>"
+        else:
+            body = "<html><head><title>Big</title></head><body>" + "<p>x</p>" * 150_000
+        return web.Response(text=body + "</body></html>", content_type="text/html")
 
     async def _status(self, request: web.Request) -> web.Response:
         self._count(request)

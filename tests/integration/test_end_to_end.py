@@ -108,6 +108,17 @@ async def test_pathological_html_fails_alone_with_processing_limit(
     assert services.procs["worker0"].poll() is None  # the worker lives on
 
 
+@pytest.mark.parametrize("kind", ["one-paragraph", "many-paragraphs"])
+async def test_a_four_megabyte_page_completes_clipped(
+    services: Services, pages: PageServer, kind: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        _, accepted = await submit(session, services.base, {"url": f"{pages.base}/big/{kind}"})
+        snapshot = await poll(session, services.base, accepted["jobId"], 90)
+    assert snapshot["status"] == "completed", snapshot.get("error")
+    assert snapshot["data"]["title"] == "Big"
+
+
 async def test_sse_for_a_job_that_finishes_after_subscribing(
     services: Services, pages: PageServer
 ) -> None:

@@ -24,8 +24,8 @@ from jobcore.states import STAGE_PROGRESS
 from jobcore.store import JobStore
 
 from worker.article import Article
+from worker.clip import clip_article, extract_clipped
 from worker.consumer import Delivery
-from worker.extract import extract_article
 from worker.retry import backoff_seconds
 from worker.textinput import article_from_text
 from worker.transform import transform
@@ -273,10 +273,10 @@ class _JobRun:
             html, final_url = await self._timed("fetching", self.p.fetch(spec.url))
             await self._progress("extracting")
             article: Article = await self._timed(
-                "extracting", self.p.cpu.run(extract_article, html, final_url)
+                "extracting", self.p.cpu.run(extract_clipped, html, final_url)
             )
         else:
-            article = article_from_text(spec.text or "", spec.title)
+            article = clip_article(article_from_text(spec.text or "", spec.title))
         await self._progress("transforming")
         result = await self._timed("transforming", self.p.cpu.run(transform, article, persona))
         await self._progress("storing")
