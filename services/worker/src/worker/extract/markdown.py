@@ -31,6 +31,9 @@ def _squash(text: str) -> str:
     """Whitespace runs to one space; most text nodes have none to squash."""
     if text.isprintable() and "  " not in text:
         return text
+    if not text.strip():
+        # Indentation between tags, the most common text node of all.
+        return " " if text else text
     return _WS.sub(" ", text)
 
 

@@ -36,9 +36,7 @@ _NAME = re.compile(
 )
 _BYLINE_HINT = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
 _BYLINE_SELECTORS = ['[rel="author"]', '[itemprop*="author"]'] + [
-    f'[{a}*="{w}" i]'
-    for w in ("byline", "author", "dateline", "writtenby")
-    for a in ("class", "id")
+    f'[{a}*="{w}" i]' for w in ("byline", "author", "dateline", "writtenby") for a in ("class",)
 ]
 # Every lexbor selector pass walks the whole document (about 0.1 ms on a news page,
 # whatever the selector), so everything metadata needs is found in one.
