@@ -145,3 +145,63 @@ def test_junk_input_never_raises(junk: str | bytes) -> None:
     assert isinstance(article, Article)
     assert isinstance(article.markdown, str)
     assert isinstance(article.text, str)
+
+
+_PROSE = "<p>" + "A sentence of real article text, with a comma and some more words. " * 4 + "</p>"
+
+
+def _body(inner: str) -> str:
+    return f"<html><body><article>{_PROSE * 4}{inner}</article></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("inner", "gone"),
+    [
+        # A heading whose list was cleaned away would end the article.
+        (
+            '<h3>More on this topic</h3><ul><li><a href="/a">One story</a></li>'
+            '<li><a href="/b">Another story</a></li></ul>',
+            "More on this topic",
+        ),
+        # Captions and credits describe the picture, not the story.
+        (
+            '<figure><img src="p.jpg" alt="x"><figcaption>Photo: Jo Bloggs</figcaption></figure>',
+            "Jo Bloggs",
+        ),
+        ('<p class="image-credit">AFP / Someone</p>', "AFP / Someone"),
+        # A lone closing link is navigation.
+        ('<p><a href="/list">Back to the list</a></p>', "Back to the list"),
+        # A weakly named box with little prose is chrome, however many <p> it has.
+        (
+            '<div class="newsletter-box"><p>Sign up</p><p>Weekly</p><p>Free</p><p>Now</p></div>',
+            "Sign up",
+        ),
+    ],
+)
+def test_trailing_boilerplate_is_dropped(inner: str, gone: str) -> None:
+    article = extract_article(_body(inner))
+    assert "A sentence of real article text" in article.text
+    assert gone not in article.text
+
+
+def test_related_posts_are_not_shielded_by_post_in_their_name() -> None:
+    related = '<div class="jp-relatedposts"><p>Similar posts you may like to read next.</p></div>'
+    assert "Similar posts" not in extract_article(_body(related)).text
+
+
+def test_headings_followed_by_text_stay() -> None:
+    article = extract_article(_body("<h2>A real section</h2>" + _PROSE))
+    assert "A real section" in article.text
+
+
+def test_class_evidence_is_per_token_and_ignores_numbers() -> None:
+    from worker.extract.classes import evidence
+
+    assert evidence("sidebar-widget", "").unlikely
+    assert evidence("menu-item-4512", "").unlikely
+    assert evidence("comments", "").comment
+    assert not evidence("comment-count-wrapper", "").comment
+    assert evidence("entry-content", "").body
+    assert evidence("post-body", "").weight == 25
+    assert evidence("share", "x").weight == -25
+    assert not evidence("col-md-6", "post-12").unlikely

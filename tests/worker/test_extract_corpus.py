@@ -26,9 +26,9 @@ pytestmark = pytest.mark.skipif(
     reason=f"shared extraction corpus or scorer not found at {SHARED}",
 )
 
-# Measured: aeb 0.963, readability 0.982, trafilatura snippets 0.908.
-FLOORS = {"aeb": 0.95, "readability": 0.97}
-SNIPPET_FLOOR = 0.89
+# Measured: aeb 0.967, readability 0.981, trafilatura snippets 0.930; bylines 0.877.
+FLOORS = {"aeb": 0.96, "readability": 0.975}
+SNIPPET_FLOOR = 0.92
 
 
 def _scorer() -> ModuleType:
@@ -86,5 +86,5 @@ def test_readability_titles_and_languages() -> None:
             want_langs += 1
             langs += article.language == expected["lang"]
     assert titles >= 0.95 * len(pages)
-    assert bylines >= 0.8 * want_bylines
+    assert bylines >= 0.85 * want_bylines
     assert langs >= 0.95 * want_langs
