@@ -1,7 +1,7 @@
 """``python -m bench``: start a private Redis, run every scenario, print one table, write JSON.
 
 python -m bench                      # everything (about 10 minutes on 2 cores)
-python -m bench --only queue,scale   # a subset: queue scale latency http sse pages memory
+python -m bench --only queue,scale   # a subset: queue scale cluster latency http sse pages memory
 python -m bench --quick              # fewer jobs and repetitions, for a smoke run
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from bench import env, report
 from bench.report import Row, median
 
-ALL = ["queue", "scale", "latency", "http", "sse", "pages", "memory"]
+ALL = ["queue", "scale", "cluster", "latency", "http", "sse", "pages", "memory"]
 
 
 def scenario_queue(url: str, args: argparse.Namespace) -> list[Row]:
@@ -98,11 +98,48 @@ def scenario_scale(url: str, args: argparse.Namespace) -> list[Row]:
     ]
 
 
+def scenario_cluster(url: str, args: argparse.Namespace) -> list[Row]:
+    """Two worker processes on a local six-node Redis Cluster vs on one Redis, same run."""
+    from bench import queue
+    from tests.redis_cluster import local_cluster
+
+    single: list[float] = []
+    clustered: list[float] = []
+    with local_cluster() as cluster:
+        for rep in range(args.reps):
+            single.append(queue.run_recast(url, args.jobs, args.concurrency, 2).rate)
+            clustered.append(queue.run_recast(cluster.url, args.jobs, args.concurrency, 2).rate)
+            print(
+                f"  [cluster] rep {rep + 1}/{args.reps} one Redis {single[-1]:8.0f} jobs/s"
+                f"  cluster {clustered[-1]:8.0f} jobs/s",
+                file=sys.stderr,
+            )
+    note = (
+        "no-op jobs, 2 worker processes; the cluster's six redis-servers share the same "
+        f"{os.cpu_count()} cores as everything else, so this shows overhead, not scale-out"
+    )
+    return [
+        Row(
+            "9 cluster",
+            "jobs/s, 2 workers: cluster vs one Redis",
+            median(clustered),
+            median(single),
+            "one Redis",
+            "reported",
+            None,
+            note=note,
+            samples={"cluster": clustered, "one": single},
+        )
+    ]
+
+
 def _runner(name: str) -> Callable[[str, argparse.Namespace], list[Row]]:
     if name == "queue":
         return scenario_queue
     if name == "scale":
         return scenario_scale
+    if name == "cluster":
+        return scenario_cluster
     module = __import__(f"bench.{name}", fromlist=["run"])
     return module.run  # type: ignore[no-any-return]
 

@@ -96,6 +96,14 @@ def redis_server() -> Iterator[str]:
 
 
 def flush(url: str) -> None:
+    if url.startswith("redis+cluster://"):
+        from redis.cluster import ClusterNode, RedisCluster
+
+        host, _, port = url.split("://", 1)[1].split(",")[0].rpartition(":")
+        cluster = RedisCluster(startup_nodes=[ClusterNode(host, int(port))])
+        cluster.flushall(target_nodes=RedisCluster.PRIMARIES)
+        cluster.close()
+        return
     client = redis.Redis.from_url(url)
     client.flushall()
     client.close()
