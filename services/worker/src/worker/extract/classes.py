@@ -211,12 +211,26 @@ def _part(part: str) -> int:
     return bits
 
 
-@lru_cache(maxsize=16384)
+_DIGITS = "0123456789"
+
+
 def _token(token: str) -> int:
+    # Trailing numbers ("post-4512", "menu-item-87") are never evidence; without them
+    # a page's many numbered ids share one cache entry.
+    bits = _named(token.rstrip(_DIGITS))
+    lower = token.lower()
+    if ("comment" in lower or "respond" in lower or "disqus" in lower) and _COMMENT.fullmatch(
+        lower
+    ):
+        bits |= _COMMENT_BIT
+    return bits
+
+
+@lru_cache(maxsize=16384)
+def _named(token: str) -> int:
     lower = token.lower()
     bits = 0
     for part in lower.replace("_", "-").split("-"):
-        # Numbers ("post-4512") are never evidence, and would fill the cache.
         if part and not part.isdigit():
             bits |= _part(part)
     if "-" in lower and _ANY_JOINED.search(lower):
@@ -225,16 +239,12 @@ def _token(token: str) -> int:
                 bits |= bit
     if lower == "hid":
         bits |= _NEG
-    if ("comment" in lower or "respond" in lower or "disqus" in lower) and _COMMENT.fullmatch(
-        lower
-    ):
-        bits |= _COMMENT_BIT
     return bits
 
 
-def _bits(value: str) -> int:
+def _bits(tokens: list[str]) -> int:
     bits = 0
-    for token in value.split():
+    for token in tokens:
         bits |= _token(token)
     return bits
 
@@ -262,14 +272,16 @@ NEUTRAL = Evidence(0, False, False, False, False)
 def evidence(class_: str, id_: str) -> Evidence:
     if not class_ and not id_:
         return NEUTRAL
-    weight = 0
-    both = 0
-    for name in (class_, id_):
-        bits = _bits(name)
-        weight += (25 if bits & _POS else 0) - (25 if bits & _NEG else 0)
-        both |= bits
-    labelled = bool(class_) and not BODY_CLASSES.isdisjoint(class_.split())
-    return _verdict(weight, both, labelled)
+    names = class_.split()
+    named = _bits(names)
+    ids = _bits(id_.split())
+    weight = (
+        (25 if named & _POS else 0)
+        - (25 if named & _NEG else 0)
+        + (25 if ids & _POS else 0)
+        - (25 if ids & _NEG else 0)
+    )
+    return _verdict(weight, named | ids, not BODY_CLASSES.isdisjoint(names))
 
 
 @lru_cache(maxsize=256)
