@@ -180,7 +180,7 @@ async def _remote(args: argparse.Namespace) -> int:
                 )
             else:
                 result = await client.text(
-                    _read_text(args.file),
+                    args.text,
                     args.persona,
                     title=args.title,
                     poll=poll,
