@@ -27,7 +27,7 @@ integration: install
 	$(PY) -m pytest tests/integration -m integration
 
 cluster-test: install   # the suite's Redis parts on a local six-node Redis Cluster
-	RECAST_TEST_CLUSTER=1 $(PY) -m pytest tests/jobcore/test_store.py tests/gateway tests/integration -p no:randomly
+	RECAST_TEST_CLUSTER=1 $(PY) -m pytest tests/jobcore/test_store.py tests/jobcore/test_cluster_slots.py tests/gateway tests/integration
 
 lint: install
 	$(VENV)/bin/ruff check .
