@@ -17,7 +17,6 @@ from .dom import (
     Links,
     Node,
     class_id,
-    holders,
     link_density,
     norm,
 )
@@ -46,6 +45,9 @@ _TAG_SEED = {
     "h6": -5,
     "th": -5,
 }
+_SCORED = frozenset(("p", "pre", "td", "div", "section", "article", "h2", "h3"))
+_BLOCKS = frozenset(t.strip() for t in BLOCK_SELECTOR.split(","))
+_SCORED_OR_BLOCK = ", ".join(sorted(_SCORED | _BLOCKS))
 _SENTENCE_END = re.compile(r"\.( |$)")
 _COMMAS = re.compile(r"[,،﹐︐︑⹁⸴⸲，、]")
 
@@ -90,8 +92,19 @@ def _paragraphs(root: Node) -> list[tuple[Node, str, bool]]:
     inside containers (is_run: the node is the run's parent, not the run).
     """
     found: list[tuple[Node, str, bool]] = []
-    containers = holders([root], BLOCK_SELECTOR)
-    for node in root.css("p, pre, td, div, section, article, h2, h3"):
+    # One selector pass serves both questions: which nodes are scored, and which
+    # containers hold blocks (found from each block upwards, visiting ancestors once).
+    matches = root.css(_SCORED_OR_BLOCK)
+    containers: set[int] = set()
+    for match in matches:
+        if match.tag in _BLOCKS:
+            parent = match.parent
+            while parent is not None and parent.mem_id not in containers:
+                containers.add(parent.mem_id)
+                parent = parent.parent
+    for node in matches:
+        if node.tag not in _SCORED:
+            continue
         if node.tag in ("div", "section", "article", "td") and node.mem_id in containers:
             if len(norm(node.text(deep=False))) >= 25:
                 found.extend((node, run, True) for run in _runs(node))
