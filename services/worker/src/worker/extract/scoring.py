@@ -49,7 +49,8 @@ _SCORED = frozenset(("p", "pre", "td", "div", "section", "article", "h2", "h3"))
 _BLOCKS = frozenset(t.strip() for t in BLOCK_SELECTOR.split(","))
 _SCORED_OR_BLOCK = ", ".join(sorted(_SCORED | _BLOCKS))
 _SENTENCE_END = re.compile(r"\.( |$)")
-_COMMAS = re.compile(r"[,،﹐︐︑⹁⸴⸲，、]")
+# Commas of other scripts; ASCII text (the common case) needs only one count.
+_OTHER_COMMAS = "،﹐︐︑⹁⸴⸲，、"
 
 
 def _runs(node: Node) -> list[str]:
@@ -179,13 +180,20 @@ class Scores:
 _DIVIDERS = (1, 2, 6, 9, 12)
 
 
+def _commas(text: str) -> int:
+    count = text.count(",")
+    if not text.isascii():
+        count += sum(text.count(c) for c in _OTHER_COMMAS)
+    return count
+
+
 def score_tree(root: Node, weigh_classes: bool, links: Links) -> Scores:
     scores = Scores(weigh_classes, links)
     # Sibling paragraphs share their ancestors; climb once per parent.
     chains: dict[int, list[Node]] = {}
     for node, text, is_run in _paragraphs(root):
         scores.paragraph_chars += len(text)
-        points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        points = 1 + _commas(text) + min(len(text) // 100, 3)
         start = node if is_run else node.parent
         if start is None:
             continue
