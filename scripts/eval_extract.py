@@ -46,7 +46,9 @@ def main(argv: list[str]) -> int:
                 print(f"{path.parent.name:40} {key:6} want={want!r} got={got[key]!r}")
     for key, (good, total) in counts.items():
         print(f"{key:7} {good}/{total} = {good / max(total, 1):.3f}")
-    print(f"ms/page median {statistics.median(times):.2f}")
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))] if times else 0.0
+    print(f"ms/page median {statistics.median(times):.2f} p95 {p95:.2f}")
     return 0
 
 
