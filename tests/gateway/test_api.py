@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 import pytest
 from aiohttp.test_utils import TestClient
 from jobcore.keys import Keys
@@ -320,3 +321,47 @@ async def test_job_ids_are_keyed_so_nobody_can_precompute_them(
     other = await aiohttp_client(create_app(settings))
     again = await (await other.post("/api/transform", json={"url": url})).json()
     assert again["jobId"] == accepted["jobId"]
+
+
+async def _first_frame(client: TestClient, url: str, headers: dict[str, str]) -> bytes:
+    async with client.get(url, headers=headers) as resp:
+        assert resp.status == 200
+        while True:
+            line = await asyncio.wait_for(resp.content.readline(), 5)
+            if line.startswith(b"data:"):
+                return line
+
+
+@pytest.mark.parametrize("last_id", ["99999", "²", "-1", "abc"])
+async def test_a_foreign_or_odd_last_event_id_still_gets_the_snapshot(
+    client: TestClient, last_id: str
+) -> None:
+    accepted = await (
+        await client.post("/api/transform", json={"url": "https://example.com/l"})
+    ).json()
+    frame = await _first_frame(client, accepted["eventsUrl"], {"Last-Event-ID": last_id})
+    assert accepted["jobId"].encode() in frame
+
+
+async def test_simultaneous_streams_on_many_jobs_all_open(client: TestClient) -> None:
+    ids = []
+    for i in range(15):
+        body = {"url": f"https://example.com/burst{i}"}
+        ids.append((await (await client.post("/api/transform", json=body)).json())["eventsUrl"])
+    frames = await asyncio.gather(*(_first_frame(client, url, {}) for url in ids))
+    assert len(frames) == 15
+
+
+async def test_forwarded_for_uses_the_proxys_entry(aiohttp_client, settings) -> None:  # type: ignore[no-untyped-def]
+    from gateway.app import create_app
+
+    limited = msgspec.structs.replace(settings, rate_limit_per_minute=2, trust_forwarded_for=True)
+    app_client = await aiohttp_client(create_app(limited))
+    statuses = []
+    for i in range(3):  # the client varies the left part; the proxy's entry stays the same
+        headers = {"X-Forwarded-For": f"6.6.6.{i}, 203.0.113.7"}
+        body = {"url": f"https://example.com/xff{i}"}
+        statuses.append(
+            (await app_client.post("/api/transform", json=body, headers=headers)).status
+        )
+    assert statuses == [202, 202, 429]

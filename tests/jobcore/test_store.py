@@ -202,3 +202,20 @@ async def test_a_stale_worker_cannot_renew_after_the_new_owner_finished(
     assert await store.finish(job_id, "new", entry, result=_result()) == "ok"
     assert await store.renew(job_id, "old", "c1", entry) == "lost"
     assert await redis.exists(keys.lock(job_id)) == 0  # no lock resurrected
+
+
+async def test_a_resubmit_after_cancelling_a_running_job_starts_at_once(
+    store: JobStore, redis: Redis, keys: Keys
+) -> None:
+    job_id = job_id_for("url", "https://example.com/recancel", "professional")
+    await store.submit(job_id, _spec(), refresh=False, max_stream_len=0)
+    entry = await _deliver(redis, keys, job_id)
+    await store.start(job_id, "old", entry, stage="fetching", progress=10)
+    await store.cancel(job_id)
+    await store.submit(job_id, _spec(), refresh=False, max_stream_len=0)
+    fresh = await _deliver(redis, keys, job_id)
+    assert (await store.start(job_id, "new", fresh, stage="fetching", progress=10)).outcome == (
+        "started"
+    )
+    assert await store.update(job_id, "old", stage="extracting", progress=40) == "lost"
+    assert await redis.ttl(keys.job(job_id)) > 0

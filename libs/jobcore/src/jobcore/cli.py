@@ -27,6 +27,7 @@ from jobcore.client import (
     PollTimeout,
 )
 from jobcore.connection import connect
+from jobcore.jobid import is_job_id
 from jobcore.keys import Keys
 from jobcore.models import JobSnapshot, TransformResult
 from jobcore.settings import Settings
@@ -235,6 +236,10 @@ async def _admin(args: argparse.Namespace) -> int:
             print(f"{len(letters)} dead letter(s)", file=sys.stderr)
             return EXIT_OK
         wanted = set(args.job_ids)
+        bad = sorted(j for j in wanted if not is_job_id(j))
+        if bad:
+            print(f"recast: not a job id: {', '.join(repr(b[:40]) for b in bad)}", file=sys.stderr)
+            return EXIT_USAGE
         chosen = [d for d in letters if not wanted or d.job_id in wanted]
         entries = {d.job_id: d.entry_id for d in chosen if d.job_id}
         for job_id in wanted - set(entries):
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "extract":
             return extract_command(args)
         if args.command in ("dead-letters", "requeue"):
-            return asyncio.run(_admin(args))
+            return _guard(lambda: _admin(args))
         if args.command == "text":
             args.text = _read_text(args.file)
         return _guard(lambda: _remote(args))

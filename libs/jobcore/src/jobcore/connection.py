@@ -15,6 +15,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 RedisClient = Redis | RedisCluster
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
@@ -57,6 +58,9 @@ def connect(redis_url: str, *, max_connections: int = 64) -> RedisClient:
         )
     pool = BlockingConnectionPool.from_url(
         redis_url,
+        # A connection that died with a Redis restart is retried once on a fresh one.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[ConnectionError, TimeoutError],
         max_connections=max_connections,
         timeout=10,
         socket_connect_timeout=5,

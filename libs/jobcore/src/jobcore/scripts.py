@@ -49,7 +49,7 @@ end
 )
 
 # SUBMIT — create-or-join in one step.
-# KEYS: job, cache, stream, events, stats
+# KEYS: job, cache, stream, events, stats, lock
 # ARGV: job_id, kind, persona, spec_json, source_url, job_ttl, refresh(0|1), max_stream_len, pub
 # returns {'cached', result_json} | {'joined', snapshot...} | {'created', snapshot...}
 #         | {'queue_full'}
@@ -76,7 +76,8 @@ if tonumber(ARGV[8]) > 0 and redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[8]) th
 end
 redis.call('HINCRBY', KEYS[5], 'submitted', 1)
 local now = now_ms()
-redis.call('DEL', KEYS[1])
+-- A new run: no lock of an earlier run (cancelled, expired) may hold it back.
+redis.call('DEL', KEYS[1], KEYS[6])
 redis.call('HSET', KEYS[1], 'kind', ARGV[2], 'persona', ARGV[3], 'spec', ARGV[4],
   'source_url', ARGV[5], 'status', 'queued', 'stage', 'queued', 'progress', '0',
   'attempts', '0', 'seq', '0', 'created_at', now, 'updated_at', now)
@@ -93,7 +94,7 @@ return snap
 
 # START — a worker takes a delivered entry and begins a new attempt.
 # KEYS: job, lock, events, stream, stats
-# ARGV: token, lock_ttl_ms, entry_id, stage, progress, pub, group
+# ARGV: token, lock_ttl_ms, entry_id, stage, progress, pub, group, job_ttl
 # returns {'started', attempts, spec_json} | {'missing'} | {'terminal'} | {'stale'}
 #         | {'locked'}
 START: Final = (
@@ -108,6 +109,7 @@ if holder and holder ~= ARGV[1] then return {'locked'} end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 -- The owner's token lives in the hash too, so ownership outlives an expired lock.
 redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[8])  -- a running job keeps its record until it ends
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HINCRBY', KEYS[5], attempts > 1 and 'restarts' or 'started', 1)
 redis.call('HSET', KEYS[1], 'status', 'running', 'stage', ARGV[4], 'progress', ARGV[5])
@@ -145,7 +147,7 @@ return 'ok'
 # RENEW — extend the lease and reset the entry's idle time, so reclaim (which
 # looks at idle time, a server-side clock) never takes a job from a live worker.
 # KEYS: lock, stream, job
-# ARGV: token, lock_ttl_ms, group, consumer, entry_id
+# ARGV: token, lock_ttl_ms, group, consumer, entry_id, job_ttl
 # returns the job's status, or 'lost' when the lock belongs to someone else
 RENEW: Final = """
 local job = redis.call('HMGET', KEYS[3], 'status', 'owner')
@@ -153,6 +155,7 @@ if not job[1] then return 'missing' end
 if job[2] ~= ARGV[1] then return 'lost' end
 if job[1] ~= 'running' then return job[1] end  -- finished or cancelled: no lease to keep
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[6])
 redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
 return redis.call('HGET', KEYS[3], 'status') or 'missing'
 """
@@ -207,7 +210,7 @@ return 'ok'
 )
 
 # CANCEL — a queued or running job becomes cancelled; a queued entry is removed.
-# KEYS: job, events, stream, stats
+# KEYS: job, events, stream, stats, lock
 # ARGV: error_json, pub, group
 # returns {'cancelled', snapshot...} | {'missing'} | {status, snapshot...} when already terminal
 CANCEL: Final = (
@@ -218,6 +221,7 @@ if not job[1] then return {'missing'} end
 if job[1] == 'queued' or job[1] == 'running' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'error', ARGV[1])
   redis.call('HDEL', KEYS[1], 'spec')
+  redis.call('DEL', KEYS[5])  -- a resubmit must not wait for the cancelled run's lease
   if job[1] == 'queued' and job[2] then
     redis.call('XACK', KEYS[3], ARGV[3], job[2])
     redis.call('XDEL', KEYS[3], job[2])

@@ -137,6 +137,7 @@ class JobStore:
                 k.stream_for(job_id),
                 k.events(job_id),
                 k.stats_for(job_id),
+                k.lock(job_id),
             ],
             args=[
                 job_id,
@@ -167,7 +168,13 @@ class JobStore:
         k = self.keys
         error = JobError(code="cancelled", message="the job was cancelled", retryable=True)
         reply = await self._cancel(
-            keys=[k.job(job_id), k.events(job_id), k.stream_for(job_id), k.stats_for(job_id)],
+            keys=[
+                k.job(job_id),
+                k.events(job_id),
+                k.stream_for(job_id),
+                k.stats_for(job_id),
+                k.lock(job_id),
+            ],
             args=[_encoder.encode(error), self.publish_command, GROUP],
         )
         if _text(reply[0]) == "missing":
@@ -189,7 +196,16 @@ class JobStore:
                 k.stream_for(job_id),
                 k.stats_for(job_id),
             ],
-            args=[token, self.lock_ttl_ms, entry_id, stage, progress, self.publish_command, GROUP],
+            args=[
+                token,
+                self.lock_ttl_ms,
+                entry_id,
+                stage,
+                progress,
+                self.publish_command,
+                GROUP,
+                self.job_ttl,
+            ],
         )
         outcome = _text(reply[0])
         if outcome != "started":
@@ -224,7 +240,7 @@ class JobStore:
         k = self.keys
         reply = await self._renew(
             keys=[k.lock(job_id), k.stream_for(job_id), k.job(job_id)],
-            args=[token, self.lock_ttl_ms, GROUP, consumer, entry_id],
+            args=[token, self.lock_ttl_ms, GROUP, consumer, entry_id, self.job_ttl],
         )
         return _text(reply) or "missing"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,8 @@ class EventHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._streams = 0
         self._has_channels = asyncio.Event()
+        self._command_lock = asyncio.Lock()
+        self._idle_channel = f"{store.keys.prefix}:gateway:{secrets.token_hex(8)}"
 
     @property
     def stream_count(self) -> int:
@@ -78,6 +81,12 @@ class EventHub:
 
     async def start(self) -> None:
         self._pubsub = self.redis.pubsub()
+        if not self.sharded:
+            # A channel of its own keeps the connection subscribed, so the reader always
+            # reads and no request ever runs the idle connection's health check (a
+            # concurrent read on the shared socket).
+            with contextlib.suppress(Exception):  # Redis may come later; resubscribed then
+                await self._pubsub.subscribe(self._idle_channel)
         self._reader = asyncio.create_task(self._read_forever(), name="event-hub")
 
     async def close(self) -> None:
@@ -98,8 +107,12 @@ class EventHub:
         channel = self._channels.get(name)
         if channel is None:
             channel = self._channels[name] = _Channel(job_id)
-            assert self._pubsub is not None
-            await self._subscribe_command(name)
+            try:
+                await self._subscribe_command(name)
+            except BaseException:
+                if not channel.subscribers:  # never leave a channel nobody subscribed
+                    self._channels.pop(name, None)
+                raise
         sub = Subscription(job_id)
         channel.subscribers.add(sub)
         self._streams += 1
@@ -125,19 +138,23 @@ class EventHub:
 
     async def _subscribe_command(self, name: str) -> None:
         assert self._pubsub is not None
-        if self.sharded:
-            cluster: Any = self.redis
-            await cluster.initialize()  # the slot map must be known before the first SSUBSCRIBE
-            await self._pubsub.ssubscribe(name)
-        else:
-            await self._pubsub.subscribe(name)
+        # One command at a time on the shared connection: concurrent requests would
+        # interleave their writes and health-check reads.
+        async with self._command_lock:
+            if self.sharded:
+                cluster: Any = self.redis
+                await cluster.initialize()  # the slot map must be known before SSUBSCRIBE
+                await self._pubsub.ssubscribe(name)
+            else:
+                await self._pubsub.subscribe(name)
 
     async def _unsubscribe_command(self, name: str) -> None:
         assert self._pubsub is not None
-        if self.sharded:
-            await self._pubsub.sunsubscribe(name)
-        else:
-            await self._pubsub.unsubscribe(name)
+        async with self._command_lock:
+            if self.sharded:
+                await self._pubsub.sunsubscribe(name)
+            else:
+                await self._pubsub.unsubscribe(name)
 
     async def _read_forever(self) -> None:
         assert self._pubsub is not None
@@ -203,7 +220,10 @@ class EventHub:
             while channel.pending_seq > delivered and self._channels.get(name) is channel:
                 wanted = channel.pending_seq
                 current = await self.store.snapshot(channel.job_id)
-                if current is None:
+                if current is None:  # expired or deleted: end its streams
+                    for sub in list(channel.subscribers):
+                        sub.closed = True
+                        sub.changed.set()
                     break
                 snapshot, seq = current
                 delivered = max(seq, wanted)
@@ -218,6 +238,9 @@ class EventHub:
     async def _resubscribe(self) -> None:
         """After a connection loss: resubscribe, then re-read every job (events may be lost)."""
         await asyncio.sleep(0.5)
+        if not self.sharded:
+            with contextlib.suppress(Exception):
+                await self._subscribe_command(self._idle_channel)
         for name, channel in list(self._channels.items()):
             with contextlib.suppress(Exception):
                 await self._subscribe_command(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 from typing import Any, TypeVar
@@ -101,8 +102,11 @@ def job_id_from(request: web.Request) -> str:
 
 def client_identity(request: web.Request) -> str:
     if request.app[SETTINGS].trust_forwarded_for:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:64]
+        # The right-most entry is the one our proxy appended; entries to its left are
+        # whatever the client chose to send.
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
     return request.remote or "unknown"

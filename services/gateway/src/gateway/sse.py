@@ -30,7 +30,7 @@ LIVENESS_SECONDS = 1.0
 
 def last_event_id(request: web.Request) -> int:
     raw = request.headers.get("Last-Event-ID", "") or request.query.get("lastEventId", "")
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
 
 
 async def job_events(request: web.Request) -> web.StreamResponse:
@@ -74,6 +74,8 @@ async def _stream(request: web.Request, job_id: str, resume_after: int) -> web.S
         await response.prepare(request)
         await response.write(b"retry: 2000\n\n")
         snapshot, sent = current
+        if resume_after > sent:
+            resume_after = 0  # an id this job never sent (another job, an earlier run)
         if sent > resume_after:
             await response.write(sse_frame(sent, snapshot))
         else:
