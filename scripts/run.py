@@ -102,8 +102,10 @@ def main() -> int:
     else:
         print(f"run: using the Redis at {settings.redis_url}")
     python = sys.executable
-    children.append(subprocess.Popen([python, "-m", "worker"], env=env))
-    gateway = subprocess.Popen([python, "-m", "gateway"], env=env)
+    # Services run in their own sessions too: Ctrl-C reaches only this script, which
+    # stops them in order (a service quitting on its own is then a real failure).
+    children.append(subprocess.Popen([python, "-m", "worker"], env=env, start_new_session=True))
+    gateway = subprocess.Popen([python, "-m", "gateway"], env=env, start_new_session=True)
     children.append(gateway)
     status = 0
     try:

@@ -338,3 +338,35 @@ async def test_gateway_killed_mid_submit_loses_no_accepted_job(
         snapshots = [await poll(session, fleet.base, job_id, 120) for job_id in accepted]
     assert 500 not in statuses
     assert {s["status"] for s in snapshots} == {"completed"}
+
+
+async def test_a_worker_stopping_past_its_grace_hands_the_job_back_at_once(
+    redis_url: str, pages: PageServer, tmp_path: Path
+) -> None:
+    prefix = f"rel-{uuid.uuid4().hex[:8]}"
+    with running_services(
+        redis_url,
+        prefix,
+        pages,
+        tmp_path,
+        workers=2,
+        JOB_LOCK_TTL_SECONDS="120",
+        SHUTDOWN_GRACE_SECONDS="0.5",
+        STREAM_PARTITIONS="4",
+    ) as services:
+        services.env["KEY_PREFIX"] = prefix
+        async with aiohttp.ClientSession() as session:
+            _, accepted = await submit(session, services.base, {"url": f"{pages.base}/gate/rel"})
+            job_id = accepted["jobId"]
+            await until(lambda: pages.hits["/gate/rel"] == 1, 20, "the first fetch")
+            stopping = owner_of(services, job_id)
+            started = time.monotonic()
+            assert services.stop(stopping, signal.SIGTERM) == 0
+            # Well within the 120 s lease, the other worker has it.
+            await until(lambda: pages.hits["/gate/rel"] == 2, 20, "the hand-over")
+            handed_over = time.monotonic() - started
+            pages.release("rel")
+            snapshot = await poll(session, services.base, job_id)
+    assert snapshot["status"] == "completed"
+    assert snapshot["attempts"] == 2
+    assert handed_over < 10

@@ -257,3 +257,28 @@ bump(KEYS[1], ARGV[3], KEYS[3])
 return 'requeued'
 """
 )
+
+# RELEASE — a stopping worker hands its unfinished job back at once: the job is queued
+# again under a fresh stream entry, so another worker takes it without waiting out the
+# lease.
+# KEYS: job, lock, stream, events
+# ARGV: token, entry_id, group, pub, job_id
+# returns 'released' | 'lost' (someone else owns it) | 'missing' | the job's status
+RELEASE: Final = (
+    _PRELUDE
+    + """
+local job = redis.call('HMGET', KEYS[1], 'status', 'owner', 'kind')
+if not job[1] then return 'missing' end
+if job[2] ~= ARGV[1] then return 'lost' end
+if job[1] ~= 'running' then return job[1] end
+redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[1], 'owner')
+redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', 'queued', 'progress', '0')
+redis.call('XACK', KEYS[3], ARGV[3], ARGV[2])
+redis.call('XDEL', KEYS[3], ARGV[2])
+local entry = redis.call('XADD', KEYS[3], '*', 'job', ARGV[5], 'kind', job[3])
+redis.call('HSET', KEYS[1], 'entry', entry)
+bump(KEYS[1], ARGV[4], KEYS[4])
+return 'released'
+"""
+)

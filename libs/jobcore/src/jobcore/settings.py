@@ -85,7 +85,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         try:
             AddressPolicy.from_entries(settings.fetch_allowed_addresses)
         except ValueError as exc:
-            raise SettingsError(f"FETCH_ALLOWED_ADDRESSES: {exc}") from exc
+            raise SettingsError(str(exc)) from exc
         return settings
 
 

@@ -114,6 +114,7 @@ class JobStore:
         self._finish = redis.register_script(scripts.FINISH)
         self._cancel = redis.register_script(scripts.CANCEL)
         self._requeue = redis.register_script(scripts.REQUEUE)
+        self._release = redis.register_script(scripts.RELEASE)
 
     async def ensure_groups(self) -> None:
         """Create the consumer group on every partition (idempotent)."""
@@ -334,6 +335,15 @@ class JobStore:
         reply = await self._requeue(
             keys=[k.job(job_id), k.stream(part), k.events(job_id), k.dead_letters(part)],
             args=[job_id, dead_entry_id, self.publish_command, self.job_ttl],
+        )
+        return _text(reply) or "missing"
+
+    async def release(self, job_id: str, token: str, entry_id: str) -> str:
+        """Hand an unfinished job back to the queue (a worker stopping before it ends)."""
+        k = self.keys
+        reply = await self._release(
+            keys=[k.job(job_id), k.lock(job_id), k.stream_for(job_id), k.events(job_id)],
+            args=[token, entry_id, GROUP, self.publish_command, job_id],
         )
         return _text(reply) or "missing"
 

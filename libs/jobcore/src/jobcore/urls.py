@@ -101,10 +101,11 @@ def parse_submit_url(
     # ``localhost`` denotes both loopbacks: one allowed is enough, because the fetcher's
     # connect-time guard then drops the other.
     if addresses and not any(policy.allows(addr, port) for addr in addresses):
+        shown = f"[{addresses[0]}]" if addresses[0].version == 6 else str(addresses[0])
         raise UrlRejected(
             "blocked_address",
-            f"the URL points to a non-public address ({addresses[0]}); the server's operator "
-            f"can allow it with FETCH_ALLOWED_ADDRESSES={addresses[0]}:{port}",
+            f"the URL points to a non-public address ({shown}); the server's operator "
+            f"can allow it with FETCH_ALLOWED_ADDRESSES={shown}:{port}",
         )
     explicitly_allowed = any(policy.names_endpoint(addr, port) for addr in addresses)
     if port not in allowed_ports and not explicitly_allowed:

@@ -21,6 +21,7 @@ from gateway.problems import ProblemError
 T = TypeVar("T")
 _JSON_TYPES = ("application/json",)
 _BODY_ENCODINGS = frozenset({"identity", "gzip", "deflate", "br", "x-gzip"})
+_MISSING_RE = re.compile(r"missing required field `(\w+)`")
 _PATH_RE = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
@@ -88,7 +89,8 @@ def split_validation_message(text: str) -> tuple[str, str]:
     """msgspec says "Expected `str`, got `int` - at `$.url`": split message and field."""
     match = _PATH_RE.search(text)
     if match is None:
-        return text, ""
+        missing = _MISSING_RE.search(text)
+        return text, missing.group(1) if missing else ""
     return text[: match.start()], match.group("path")
 
 

@@ -343,12 +343,26 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
         meta = _CHARSETS.get(match.group(1).decode("ascii").lower()) if match else None
         # A <meta> read as ASCII cannot truthfully declare UTF-16.
         codec = "utf-8" if meta in ("utf-16-le", "utf-16-be") else meta
+        if meta not in (None, "utf-8") and _is_utf8_text(body):
+            # Non-ASCII bytes that are valid UTF-8 are almost never another encoding:
+            # a page saved as UTF-8 under a stale <meta> (a common CMS bug) reads right.
+            codec = "utf-8"
     if codec is None:
         try:
             return "utf-8", _clean(body.decode("utf-8"))
         except UnicodeDecodeError:
             codec = "cp1252"
     return codec, _clean(body.decode(codec, errors="replace"))
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clean(text: str) -> str:

@@ -153,9 +153,16 @@ class _JobRun:
         except _Stop as stop:
             outcome = stop.reason
         except asyncio.CancelledError:
-            if not work.cancelled():
+            if self.lease_end is None:
+                # The worker is stopping past its grace period: hand the job back now,
+                # rather than letting it wait out the lease.
+                work.cancel()
+                released = await self.p.store.release(
+                    self.job_id, self.token, self.delivery.entry_id
+                )
+                log.info("job_released", outcome=released, attempts=self.attempts)
                 raise
-            outcome = self.lease_end or "stopped"
+            outcome = self.lease_end
         finally:
             lease.cancel()
             with contextlib.suppress(asyncio.CancelledError):

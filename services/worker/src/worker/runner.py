@@ -112,7 +112,8 @@ class Worker:
             consumer=self.name,
             max_attempts=self.settings.max_attempts,
             retry_base_seconds=self.settings.retry_base_seconds,
-            renew_interval=max(0.05, lock_ttl / 3),
+            # Renewing also notices a cancel: every few seconds, well within the lease.
+            renew_interval=max(0.05, min(lock_ttl / 3, 2.0)),
             engine=self.settings.worker_engine,
         )
         return Pipeline(self.store, fetch, self.cpu, load_personas(), config)
