@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from jobcore.jobid import job_id_for
 from jobcore.keys import GROUP, Keys
-from jobcore.models import JobError, JobSpec, TransformResult
+from jobcore.models import JobError, JobSpec
 from jobcore.store import JobStore
 from redis.crc import key_slot
+
+from tests.jobcore.test_store import _result
 
 
 class Recorder:
@@ -45,19 +47,9 @@ async def test_every_script_call_stays_in_one_slot(store: JobStore, keys: Keys, 
     await store.finish(job_id, "t", entry, error=error, stage_ms={"fetching": 1.0})
     await store.requeue(job_id)
     await store.cancel(job_id)
-    result = TransformResult(
-        title="T",
-        summary="",
-        key_points=[],
-        markdown="",
-        word_count=0,
-        reading_time_minutes=0,
-        persona="professional",
-        engine="t",
-    )
     other = job_id_for("url", f"https://example.org/{seed}", "professional")
     await store.submit(other, spec, refresh=False, max_stream_len=0)
-    await store.finish(other, "", "0-1", result=result)
+    await store.finish(other, "", "0-1", result=_result())
     assert {name for name, _ in calls} == {
         "_submit",
         "_start",
